@@ -1,0 +1,38 @@
+"""failreason: accounting-system errors in, Pleo failure reasons out.
+
+    engine = failreason.load()
+    result = engine.classify({"system": "xero", "status": 400, "body": {...}})
+    result.failure_reason_type, result.failure_reason
+"""
+
+from failreason._engine import Engine, Explanation, Step
+from failreason._errors import (
+    EnvelopeError,
+    FailreasonError,
+    Location,
+    Problem,
+    RuleFileError,
+)
+from failreason._load import load
+from failreason._result import Classification
+from failreason._schema import rule_file_schema
+from failreason._vocabulary import ITEM_FAILURE_TYPES, STAGES
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ITEM_FAILURE_TYPES",
+    "STAGES",
+    "Classification",
+    "Engine",
+    "EnvelopeError",
+    "Explanation",
+    "FailreasonError",
+    "Location",
+    "Problem",
+    "RuleFileError",
+    "Step",
+    "__version__",
+    "load",
+    "rule_file_schema",
+]

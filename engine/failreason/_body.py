@@ -1,0 +1,492 @@
+"""Turn a raw error body into a parsed tree plus readable text.
+
+Accounting systems and the SDKs in front of them hand over errors in every
+shape: JSON values, JSON or XML text, HTML error pages, form encoding, plain
+text, or text with a document inside ("... resulted in a `400 Bad Request`
+response: {...}", "with body: [<?xml ...>]"). Such documents are often cut off
+by the logging that captured them, so broken JSON is repaired where that is
+cheap (closing open strings and brackets, dropping "..." elisions) and broken
+XML keeps the elements read before the break.
+
+`parse_body` never raises and stays linear in the size of the body: the only
+regular expressions are fixed, linear patterns and documents are looked for at
+a bounded number of places.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qsl
+
+from failreason._clean import join_messages
+from failreason._paths import JSON
+
+Kind = Literal["empty", "json", "xml", "html", "form", "text"]
+
+MAX_DEPTH = 64  # deeper structure is ignored: no error body needs more
+_MAX_CANDIDATES = 8  # places in a text where an embedded document is tried
+_MAX_REPAIRS = 2  # broken JSON documents repaired per body
+_MAX_REPAIR_CHARS = 200_000  # larger broken JSON is left as text
+_MAX_SUMMARY_PARTS = 8
+
+
+@dataclass(frozen=True)
+class ParsedBody:
+    """A body's format, its tree (if any) and its readable text."""
+
+    kind: Kind
+    tree: JSON | None
+    text: str
+    summary: str = ""  # HTML only: title, headings and paragraphs, deduplicated
+
+
+EMPTY = ParsedBody("empty", None, "")
+
+
+def parse_body(body: object, content_type: str | None = None) -> ParsedBody:
+    """Parse ``body`` (None, bytes, str or a JSON value); never raises."""
+    try:
+        return _parse(body, content_type)
+    except Exception:  # noqa: BLE001 -- a classifier must get *some* answer
+        return ParsedBody("text", None, _safe_text(body))
+
+
+def _safe_text(body: object) -> str:
+    try:
+        return " ".join(str(body).split())
+    except Exception:  # noqa: BLE001 -- str() of a hostile object
+        return ""
+
+
+def _parse(body: object, content_type: str | None) -> ParsedBody:
+    if body is None:
+        return EMPTY
+    if isinstance(body, bytes | bytearray | memoryview):
+        return _from_text(_decode(bytes(body), content_type), _media_type(content_type))
+    if isinstance(body, str):
+        return _from_text(body, _media_type(content_type))
+    if isinstance(body, dict | list | tuple | int | float):
+        tree = _expand(list(body) if isinstance(body, tuple) else body, 0)
+        return ParsedBody("json", tree, _render(tree))
+    return _from_text(str(body), "")
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
+
+
+def _decode(data: bytes, content_type: str | None) -> str:
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    match = _CHARSET.search(content_type or "")
+    if match:
+        try:
+            return data.decode(match.group(1), errors="replace").lstrip("\ufeff")
+        except (LookupError, UnicodeError, ValueError, TypeError):
+            pass
+    return data.decode("utf-8", errors="replace")
+
+
+# --- choosing the format -------------------------------------------------------
+
+_HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
+_HTML_ANY = re.compile(r"<!doctype\s+html|<(?:html|head|body)[\s>]", re.IGNORECASE)
+_BYTES_REPR = re.compile(r"b(['\"]).*\1", re.DOTALL)
+_FORM = re.compile(r"[A-Za-z_][\w.%\[\]-]*=[^&\s]*(?:&[A-Za-z_][\w.%\[\]-]*=[^&\s]*)*")
+
+
+def _from_text(text: str, media: str, depth: int = 0) -> ParsedBody:
+    stripped = text.strip().lstrip("\ufeff").strip()
+    if not stripped:
+        return EMPTY
+    if depth == 0 and _BYTES_REPR.fullmatch(stripped):
+        stripped = _unrepr_bytes(stripped)
+    preferred = _by_media_type(stripped, media, depth)
+    return preferred or _sniff(stripped, depth)
+
+
+def _by_media_type(text: str, media: str, depth: int) -> ParsedBody | None:
+    # Servers mislabel bodies, so a type that does not parse falls back to sniffing.
+    if "html" in media:
+        return _as_html(text)
+    if "json" in media:
+        return _document_at_start(text, "json", depth)
+    if "xml" in media:
+        return _document_at_start(text, "xml", depth)
+    if "x-www-form-urlencoded" in media:
+        return _as_form(text)
+    return None
+
+
+def _sniff(text: str, depth: int) -> ParsedBody:
+    first = text[0]
+    if first == "<" and _HTML_START.match(text):
+        return _as_html(text)
+    if first in '{["<':
+        parsed = _document_at_start(text, "xml" if first == "<" else "json", depth)
+        if parsed is not None:
+            return parsed
+    if _HTML_ANY.search(text):
+        return _as_html(text)
+    return _as_form(text) or _as_text(text)
+
+
+def _unrepr_bytes(text: str) -> str:
+    """Decode a Python ``b'...'`` literal that a connector logged instead of text."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return _decode(value, None).strip() if isinstance(value, bytes) else text
+
+
+def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
+    found = _json_at(text, 0, [_MAX_REPAIRS]) if kind == "json" else _xml_at(text, 0)
+    if found is None:
+        return None
+    tree, end = found
+    if isinstance(tree, str):  # a JSON string: double-encoded JSON is decoded once more
+        if depth < 2:
+            inner = _from_text(tree, "", depth + 1)
+            if inner.tree is not None and inner.kind in ("json", "xml"):
+                return inner
+        return ParsedBody("json", tree, " ".join(tree.split()))
+    if kind == "xml":
+        return ParsedBody("xml", tree, _markup_text(text))
+    return ParsedBody("json", tree, _collapse(_render(tree), text[end:]))
+
+
+def _as_text(text: str) -> ParsedBody:
+    budget = [_MAX_REPAIRS]
+    for match in _candidates(text):
+        start = match.start()
+        if text[start] == "<":
+            found = _xml_at(text, start)
+            if found is not None:
+                return ParsedBody("text", found[0], _markup_text(text))
+            continue
+        found = _json_at(text, start, budget)
+        if found is not None:
+            tree, end = found
+            readable = _collapse(text[:start], _render(tree), text[end:])
+            return ParsedBody("text", tree, readable)
+    return ParsedBody("text", None, _collapse(text))
+
+
+_DOCUMENT_START = re.compile(r"[{\[](?=\s*(?:\"|\\\"|\{))|<(?=\?xml|[A-Za-z_])")
+
+
+def _candidates(text: str) -> list[re.Match[str]]:
+    found = []
+    for match in _DOCUMENT_START.finditer(text):
+        found.append(match)
+        if len(found) == _MAX_CANDIDATES:
+            break
+    return found
+
+
+def _collapse(*parts: str) -> str:
+    return " ".join(" ".join(parts).split())
+
+
+# --- JSON ------------------------------------------------------------------------
+
+_DECODER = json.JSONDecoder()
+
+
+def _json_at(text: str, start: int, budget: list[int]) -> tuple[JSON, int] | None:
+    """The JSON document starting at ``start`` and where it ends, repaired if cut off."""
+    if text.startswith(_ESCAPED_STARTS, start):  # JSON logged inside a JSON string
+        value, end = _load(_unescape(text[start:]), 0, budget)[0], len(text)
+    else:
+        value, end = _load(text, start, budget)
+    if value is _FAILED or not _is_document(value, whole=start == 0):
+        return None
+    return _expand(value, 0), end
+
+
+_ESCAPED_STARTS = ('{\\"', '[\\"', '[{\\"')
+
+
+def _load(text: str, start: int, budget: list[int]) -> tuple[JSON, int]:
+    try:
+        return _DECODER.raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return _repaired(text[start:], budget), len(text)
+
+
+def _is_document(value: JSON, *, whole: bool) -> bool:
+    # Inside text only a non-empty object or array counts; a whole body may also
+    # be an empty one, or a JSON string (which may hold a document itself).
+    if isinstance(value, dict | list):
+        return whole or bool(value)
+    return whole and isinstance(value, str)
+
+
+def _unescape(text: str) -> str:
+    try:
+        decoded = json.loads(f'"{text}"')
+    except (ValueError, RecursionError):
+        return text.replace('\\"', '"').replace("\\\\", "\\")
+    return decoded if isinstance(decoded, str) else text
+
+
+_FAILED = object()
+_TRUNCATION_MARKS = ("(truncated...)", "(truncated)", "...", "…")
+
+
+def _repaired(text: str, budget: list[int]) -> JSON:
+    """Parse JSON cut off by a log line: close what is open, else drop the last member."""
+    if budget[0] <= 0 or len(text) > _MAX_REPAIR_CHARS:
+        return _FAILED
+    budget[0] -= 1
+    text = _without_truncation_mark(text)
+    closed, last_comma = _close_json(text)
+    candidates = [closed]
+    if last_comma > 0:
+        candidates.append(_close_json(text[:last_comma])[0])
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except (ValueError, RecursionError):
+            continue
+    return _FAILED
+
+
+def _without_truncation_mark(text: str) -> str:
+    text = text.rstrip()
+    for mark in _TRUNCATION_MARKS:
+        if text.endswith(mark):
+            return text[: -len(mark)].rstrip()
+    return text
+
+
+def _close_json(text: str) -> tuple[str, int]:
+    """Close open strings and brackets, drop "..." elisions and trailing commas.
+
+    Returns the closed text and the position of the last comma outside strings.
+    """
+    out: list[str] = []
+    closers: list[str] = []
+    in_string = escaped = False
+    last_comma = -1
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        index += 1
+        if in_string:
+            out.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "{[":
+            closers.append("}" if char == "{" else "]")
+        elif char in "}]":
+            _drop_trailing_comma(out)
+            if not closers or closers.pop() != char:
+                return "", last_comma
+        elif char == ",":
+            last_comma = index - 1
+        elif char == "…" or text.startswith("...", index - 1):
+            index += 0 if char == "…" else 2
+            continue
+        out.append(char)
+    if in_string:
+        if escaped:
+            out.pop()
+        out.append('…"')
+    _drop_trailing_comma(out)
+    tail = "".join(out).rstrip()
+    if tail.endswith(":"):
+        tail += "null"
+    return tail + "".join(reversed(closers)), last_comma
+
+
+def _drop_trailing_comma(out: list[str]) -> None:
+    index = len(out) - 1
+    while index >= 0 and out[index].isspace():
+        index -= 1
+    if index >= 0 and out[index] == ",":
+        del out[index:]
+
+
+def _expand(value: JSON, depth: int) -> JSON:
+    """Copy the tree, decoding string values that hold a JSON object or array."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {key: _expand(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_expand(item, depth + 1) for item in value]
+    if isinstance(value, str) and value[:2] in ('{"', '[{', '["'):
+        try:
+            inner = json.loads(value)
+        except (ValueError, RecursionError):
+            return value
+        return _expand(inner, depth + 1) if isinstance(inner, dict | list) else value
+    return value
+
+
+def _render(tree: JSON) -> str:
+    """Readable text for a tree: "key: value" for every leaf, joined by "; "."""
+    parts: list[str] = []
+    _render_into(tree, "", parts, 0)
+    return " ".join("; ".join(parts).split())
+
+
+def _render_into(value: JSON, key: str, parts: list[str], depth: int) -> None:
+    if depth > MAX_DEPTH or value is None or value == "":
+        return
+    if isinstance(value, dict):
+        for child_key, child in value.items():
+            _render_into(child, str(child_key), parts, depth + 1)
+    elif isinstance(value, list):
+        for child in value:
+            _render_into(child, key, parts, depth + 1)
+    else:
+        text = json.dumps(value) if isinstance(value, bool) else str(value)
+        parts.append(f"{key}: {text}" if key else text)
+
+
+# --- XML -------------------------------------------------------------------------
+
+_DTD = re.compile(r"<!(?:doctype|entity)", re.IGNORECASE)
+_MARKUP = re.compile(r"<[!?/]?[A-Za-z_][^<>]*>|<!\[CDATA\[|\]\]>|<!--|-->")
+
+
+def _xml_at(text: str, start: int) -> tuple[JSON, int] | None:
+    """The XML element starting at ``start`` as a tree, keeping what precedes a break."""
+    if _DTD.search(text, start):  # no DTD, so no entity expansion from untrusted input
+        return None
+    parser = ET.XMLPullParser(events=("start", "end"))
+    root: ET.Element | None = None
+    complete = False
+    try:
+        parser.feed(text[start:])
+        parser.close()
+    except ET.ParseError:
+        pass
+    try:
+        for event, element in parser.read_events():
+            root = element if root is None else root
+            complete = complete or (event == "end" and element is root)
+    except ET.ParseError:
+        pass
+    if root is None or root.tag.rpartition("}")[2].lower() == "html":
+        return None
+    if not (len(root) or root.attrib or (complete and start == 0)):
+        return None
+    return {_local(root.tag): _element(root, 0)}, len(text)
+
+
+def _local(name: str) -> str:
+    return name.rpartition("}")[2]
+
+
+def _element(element: ET.Element, depth: int) -> JSON:
+    text = (element.text or "").strip()
+    if not len(element) and not element.attrib:
+        return text
+    node: dict[str, JSON] = {"@" + _local(k): v for k, v in element.attrib.items()}
+    texts = [text]
+    for child in element if depth < MAX_DEPTH else ():
+        name, value = _local(child.tag), _element(child, depth + 1)
+        if name not in node:
+            node[name] = value
+        elif isinstance(node[name], list):
+            node[name].append(value)
+        else:
+            node[name] = [node[name], value]
+        texts.append((child.tail or "").strip())
+    joined = " ".join(part for part in texts if part)
+    if joined:
+        node["#text"] = joined
+    return node
+
+
+def _markup_text(text: str) -> str:
+    return " ".join(html.unescape(_MARKUP.sub(" ", text)).split())
+
+
+# --- form encoding -----------------------------------------------------------------
+
+
+def _as_form(text: str) -> ParsedBody | None:
+    if not _FORM.fullmatch(text):
+        return None
+    tree: dict[str, str] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        tree.setdefault(key, value)
+    if not tree:
+        return None
+    return ParsedBody("form", tree, _render(tree))
+
+
+# --- HTML ----------------------------------------------------------------------------
+
+_HTML_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*>|<!--|<[!?][^<>]*>")
+_RAW_TEXT_END = {
+    name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")
+}
+_SUMMARY_TAGS = frozenset({"title", "h1", "h2", "h3", "h4", "h5", "h6", "p"})
+
+
+def _as_html(text: str) -> ParsedBody:
+    pieces: list[str] = []
+    summary: list[str] = []
+    capture: list[str] | None = None
+    position = 0
+    while position < len(text):
+        match = _HTML_TOKEN.search(text, position)
+        chunk = html.unescape(text[position : match.start() if match else len(text)])
+        pieces.append(chunk)
+        if capture is not None:
+            capture.append(chunk)
+        if match is None:
+            break
+        position = _skip_html_token(text, match)
+        name = match.group(2)
+        if name and name.lower() in _SUMMARY_TAGS:
+            if capture is not None:
+                _add_summary(summary, capture)
+            capture = None if match.group(1) else []
+    if capture is not None:
+        _add_summary(summary, capture)
+    summary_text = join_messages(summary[:_MAX_SUMMARY_PARTS])
+    return ParsedBody("html", None, " ".join(" ".join(pieces).split()), summary_text)
+
+
+def _skip_html_token(text: str, match: re.Match[str]) -> int:
+    """Where to continue after a token: past comments and script/style bodies."""
+    if match.group(0) == "<!--":
+        end = text.find("-->", match.end())
+        return len(text) if end < 0 else end + 3
+    name = (match.group(2) or "").lower()
+    if name in _RAW_TEXT_END and not match.group(1):
+        closing = _RAW_TEXT_END[name].search(text, match.end())
+        return len(text) if closing is None else closing.end()
+    return match.end()
+
+
+def _add_summary(summary: list[str], chunks: list[str]) -> None:
+    text = " ".join(" ".join(chunks).split())
+    if text and text.casefold() not in (part.casefold() for part in summary):
+        summary.append(text)

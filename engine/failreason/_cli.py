@@ -1,0 +1,173 @@
+"""The ``failreason`` command line.
+
+Exit status: 0 all went well; 1 some input lines or rule examples failed (the rest were
+still processed); 2 the command could not run (bad usage, unreadable input, broken rule files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
+
+from failreason._engine import Engine, Explanation
+from failreason._errors import FailreasonError, RuleFileError
+from failreason._examples import run_examples
+from failreason._load import load
+from failreason._schema import rule_file_schema
+
+OK, SOME_FAILED, CANNOT_RUN = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``failreason`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args, sys.stdout))
+    except RuleFileError as exc:
+        print(exc, file=sys.stderr)
+    except (OSError, FailreasonError) as exc:
+        print(f"failreason: {exc}", file=sys.stderr)
+    return CANNOT_RUN
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="failreason",
+        description="Turn accounting-system errors into Pleo failure reasons.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    classify = commands.add_parser(
+        "classify", help="classify raw errors, one JSON envelope per line, to JSON Lines"
+    )
+    _engine_options(classify)
+    classify.add_argument("input", nargs="?", default="-", metavar="FILE|-")
+    classify.set_defaults(run=_classify)
+
+    explain = commands.add_parser(
+        "explain", help="show which rules each raw error met, and why the winner won"
+    )
+    _engine_options(explain)
+    explain.add_argument("input", nargs="?", default="-", metavar="FILE|-")
+    explain.set_defaults(run=_explain)
+
+    lint = commands.add_parser("lint", help="check rule files and templates; list every problem")
+    _engine_options(lint)
+    lint.set_defaults(run=_lint)
+
+    test = commands.add_parser("test", help="run the examples written next to every rule")
+    _engine_options(test)
+    test.set_defaults(run=_test)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of rule files")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", metavar="DIR", help="your rule files, tried before built-ins")
+    parser.add_argument("--templates", metavar="DIR", help="your templates, found first")
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    return load(args.rules, args.templates)
+
+
+def _lines(name: str) -> Iterator[tuple[int, str]]:
+    stream = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
+    try:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                yield number, line
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _envelopes(name: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Each non-blank line's envelope, or the reason it is not one."""
+    for number, line in _lines(name):
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, f"invalid JSON: {exc.msg} at column {exc.colno}"
+            continue
+        if not isinstance(value, dict):
+            yield number, f"expected a JSON object (a raw-error envelope), got {type(value).__name__}"
+            continue
+        yield number, value
+
+
+def _classify(args: argparse.Namespace, out: IO[str]) -> int:
+    engine = _engine(args)
+    status = OK
+    for number, envelope in _envelopes(args.input):
+        record: dict[str, Any]
+        try:
+            if isinstance(envelope, str):
+                raise FailreasonError(envelope)
+            record = engine.classify(envelope).to_json()
+        except FailreasonError as exc:
+            record, status = {"line": number, "error": str(exc)}, SOME_FAILED
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()  # a connector reading our output line by line must not wait for the end
+    return status
+
+
+def _explain(args: argparse.Namespace, out: IO[str]) -> int:
+    engine = _engine(args)
+    status = OK
+    for number, envelope in _envelopes(args.input):
+        try:
+            if isinstance(envelope, str):
+                raise FailreasonError(envelope)
+            out.write(_format_explanation(number, engine.explain(envelope)))
+        except FailreasonError as exc:
+            out.write(f"line {number}: error: {exc}\n\n")
+            status = SOME_FAILED
+    return status
+
+
+def _format_explanation(number: int, explanation: Explanation) -> str:
+    signal = explanation.signal
+    lines = [
+        f"line {number}: system={signal.system} stage={signal.stage} status={signal.status}",
+        f"  codes: {', '.join(signal.codes) or '-'}",
+        *(f"  message: {m}" for m in signal.messages),
+    ]
+    for step in explanation.steps:
+        if step.captures is None:
+            continue  # rules that did not match are only noise here
+        verdict = f"failed to render: {step.error}" if step.error else "decided"
+        lines.append(f"  {step.rule.location}: {step.rule.id} matched, {verdict}")
+        lines.append(f"    match: {step.rule.matcher!r}")
+        if step.captures:
+            lines.append(f"    captures: {dict(step.captures)}")
+    result = explanation.result
+    skipped = sum(1 for step in explanation.steps if step.captures is None)
+    lines.append(f"  ({skipped} earlier rules did not match)")
+    lines.append(f"  => {result.failure_reason_type}: {result.failure_reason}")
+    return "\n".join(lines) + "\n\n"
+
+
+def _lint(args: argparse.Namespace, out: IO[str]) -> int:
+    engine = _engine(args)
+    out.write(f"{len(engine.rules)} rules, {len(engine.systems)} system profiles: no problems\n")
+    return OK
+
+
+def _test(args: argparse.Namespace, out: IO[str]) -> int:
+    outcomes = run_examples(_engine(args))
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in failed:
+        out.write(f"{outcome}\n")
+    out.write(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed\n")
+    return SOME_FAILED if failed else OK
+
+
+def _schema(args: argparse.Namespace, out: IO[str]) -> int:
+    out.write(json.dumps(rule_file_schema(), indent=2, ensure_ascii=False) + "\n")
+    return OK

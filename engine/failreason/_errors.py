@@ -1,0 +1,59 @@
+"""Exceptions, split by who has to act on them.
+
+    FailreasonError                 base of everything failreason raises
+    ├── RuleFileError               rule authors: a rule or template file is wrong
+    │                               (carries every problem found, each located)
+    └── EnvelopeError (TypeError)   programmers: a raw-error envelope is malformed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class FailreasonError(Exception):
+    """Base class of every error failreason raises."""
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a rule or template file; line and column count from 1."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a rule file, where it is and what to do about it."""
+
+    location: Location
+    message: str
+    path: str = ""
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f" (at {self.path})" if self.path else ""
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{self.location}: {self.message}{hint}{where}"
+
+
+class RuleFileError(FailreasonError):
+    """Rule or template files that cannot be loaded; ``problems`` lists them all, best first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        heading = f"{count} problem{'s' if count != 1 else ''} in the rule files"
+        super().__init__("\n".join([heading, *(str(p) for p in self.problems)]))
+
+
+class EnvelopeError(FailreasonError, TypeError):
+    """A raw-error envelope handed to ``classify`` is not of the documented shape."""

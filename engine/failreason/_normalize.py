@@ -1,0 +1,63 @@
+"""Case- and accent-insensitive text, with a map back to the original characters.
+
+Matching runs on the folded text so "Kontot", "KONTOT" and "Kontöt" meet one pattern; captures
+are cut from the original text through the index map, so identifiers keep their spelling.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """``folded[i]`` came from ``original[origin[i]]``."""
+
+    original: str
+    folded: str
+    origin: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> str:
+        """The original text behind ``folded[start:end]``."""
+        if start >= end:
+            return ""
+        return self.original[self.origin[start] : self.origin[end - 1] + 1]
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.casefold()
+
+
+def fold(text: str) -> FoldedText:
+    """Fold ``text`` for matching: compatibility-decomposed, accents dropped, case-folded."""
+    if text.isascii():
+        return FoldedText(text, text.lower(), tuple(range(len(text))))
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = _fold_char(char)
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    return FoldedText(text, "".join(pieces), tuple(origin))
+
+
+def fold_pattern(pattern: str) -> str:
+    """Fold a literal or a regex the way ``fold`` folds text, keeping escapes and group names.
+
+    Case is left to the regex engine's case-insensitive mode: lower-casing a pattern would turn
+    ``\\D`` into ``\\d``. Only accents and compatibility forms are folded here, plus the few
+    characters whose case folding changes length (ß → ss), which no flag can express.
+    """
+    decomposed = unicodedata.normalize("NFKD", pattern)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.replace("ß", "ss").replace("ẞ", "ss")
+
+
+def fold_literal(text: str) -> str:
+    """Fold a plain substring for ``contains``: the same as folding text."""
+    return fold(text).folded

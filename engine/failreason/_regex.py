@@ -1,0 +1,64 @@
+"""Linear-time regular expressions (RE2), the only kind a rule may use on untrusted text.
+
+A backtracking engine can take exponential time on a crafted error message; RE2 cannot.
+This module is the typed boundary around the untyped ``re2`` package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import re2
+
+from failreason._normalize import FoldedText, fold_pattern
+
+
+class RegexError(ValueError):
+    """A pattern RE2 cannot compile; the message is RE2's reason."""
+
+
+def _options() -> Any:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # a bad pattern is reported to the rule author, not to stderr
+    options.max_mem = 8 << 20
+    return options
+
+
+@dataclass(frozen=True)
+class Regex:
+    """A compiled, folded pattern; ``search`` returns named captures from the original text."""
+
+    pattern: str
+    _compiled: Any = field(repr=False, compare=False)
+    group_names: tuple[str, ...] = field(default=(), compare=False)
+
+    def __repr__(self) -> str:
+        return f"Regex({self.pattern!r})"
+
+    def search(self, text: FoldedText) -> dict[str, str] | None:
+        """Captures of the first match (groups that took part only), or None without a match."""
+        match = self._compiled.search(text.folded)
+        if match is None:
+            return None
+        captures: dict[str, str] = {}
+        for name, index in self._compiled.groupindex.items():
+            start, end = match.span(index)
+            if start >= 0:
+                value = text.original_span(start, end).strip()
+                if value:
+                    captures[name] = value
+        return captures
+
+
+def compile_regex(pattern: str) -> Regex:
+    """Compile ``pattern`` for case- and accent-insensitive search; raises RegexError."""
+    try:
+        compiled = re2.compile(fold_pattern(pattern), _options())
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise RegexError(str(reason)) from exc
+    return Regex(pattern, compiled, tuple(compiled.groupindex))

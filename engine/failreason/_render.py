@@ -1,0 +1,110 @@
+"""Jinja templates for failure reasons: sandboxed, strict, compiled once at load.
+
+Error text reaches a template only as a variable's value, so an accounting-system message that
+contains ``{{ ... }}`` is printed as it stands and never evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from failreason._errors import Location
+
+# Names every template may use besides what its rule captures; see the README's "Templates".
+CONTEXT_NAMES = frozenset(
+    {"message", "messages", "status", "system", "stage", "code", "codes", "params"}
+)
+SUFFIX = ".j2"
+
+ReportAt = Callable[[Location, str], None]
+
+
+class RenderError(Exception):
+    """A template could not be rendered for this error (e.g. a value it needs is missing)."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """A compiled template and the variables it reads."""
+
+    name: str
+    variables: frozenset[str]
+    _template: jinja2.Template = field(repr=False, compare=False)
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        try:
+            return self._template.render(context)
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"template {self.name!r}: {exc}") from exc
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            raise RenderError(f"template {self.name!r}: {type(exc).__name__}: {exc}") from exc
+
+
+def new_environment(sources: Mapping[str, str]) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=jinja2.DictLoader(dict(sources)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # reasons are plain text, shown by Pleo, not HTML
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def read_template_sources(directories: list[tuple[Path, str]]) -> dict[str, tuple[str, str]]:
+    """Template name → (source, display path); a later directory overrides an earlier one."""
+    sources: dict[str, tuple[str, str]] = {}
+    for directory, display in directories:
+        for path in sorted(directory.glob(f"*{SUFFIX}")):
+            shown = f"{display}/{path.name}"
+            sources[path.name.removesuffix(SUFFIX)] = (path.read_text(encoding="utf-8"), shown)
+    return sources
+
+
+def compile_templates(
+    env: SandboxedEnvironment, sources: dict[str, tuple[str, str]], report: ReportAt
+) -> dict[str, Template]:
+    """Compile every template file, so a broken one is reported even if no rule uses it."""
+    compiled: dict[str, Template] = {}
+    for name, (source, shown) in sources.items():
+        template = compile_source(env, source, name, Location(shown, 1, 1), report)
+        if template is not None:
+            compiled[name] = template
+    return compiled
+
+
+def compile_source(
+    env: SandboxedEnvironment, source: str, name: str, start: Location, report: ReportAt
+) -> Template | None:
+    """Compile one template whose first line stands at ``start``; report a syntax error there."""
+    try:
+        tree = env.parse(source)
+        template = env.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        line = start.line + (exc.lineno or 1) - 1
+        column = start.column if line == start.line else 1
+        report(Location(start.file, line, column), f"template syntax error: {exc.message or exc}")
+        return None
+    variables = frozenset(meta.find_undeclared_variables(tree)) - _guarded_names(tree)
+    return Template(name, variables, template)
+
+
+def _guarded_names(tree: nodes.Template) -> set[str]:
+    """Names the template itself checks for (``x is defined``, ``x | default``): optional."""
+    guarded = {
+        test.node.name
+        for test in tree.find_all(nodes.Test)
+        if test.name in ("defined", "undefined") and isinstance(test.node, nodes.Name)
+    }
+    guarded.update(
+        f.node.name
+        for f in tree.find_all(nodes.Filter)
+        if f.name in ("default", "d") and isinstance(f.node, nodes.Name)
+    )
+    return guarded

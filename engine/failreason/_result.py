@@ -1,0 +1,46 @@
+"""What classifying a raw error gives back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Pleo's failure reason for one raw error, and how it was reached.
+
+    ``failure_reason_type`` and ``failure_reason`` are what Pleo shows; ``rule_id`` names the
+    rule that decided; ``captures`` are the values it took from the error; ``retryable`` says
+    whether sending the same entry again later can succeed (rate limits, outages, timeouts).
+    """
+
+    failure_reason_type: str
+    failure_reason: str
+    rule_id: str
+    captures: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    retryable: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "captures", MappingProxyType(dict(self.captures)))
+
+    def item_payload(self, accounting_entry_id: str) -> dict[str, str]:
+        """The export-item update for Pleo's ``PUT /v3/export-jobs/{jobId}/items``."""
+        if not isinstance(accounting_entry_id, str) or not accounting_entry_id.strip():
+            raise TypeError("accounting_entry_id must be a non-empty string")
+        return {
+            "accountingEntryId": accounting_entry_id,
+            "status": "failed",
+            "failureReasonType": self.failure_reason_type,
+            "failureReason": self.failure_reason,
+        }
+
+    def to_json(self) -> dict[str, object]:
+        """The record ``failreason classify`` prints for this error."""
+        return {
+            "failureReasonType": self.failure_reason_type,
+            "failureReason": self.failure_reason,
+            "rule": self.rule_id,
+            "retryable": self.retryable,
+        }

@@ -1,0 +1,288 @@
+"""Load rule files and templates into an ordered rule set, reporting every problem at once.
+
+Precedence (first matching rule wins), documented in the README:
+1. the user's rules before the built-in ones;
+2. within each, system-specific rules before generic ones;
+3. then higher ``priority`` first;
+4. then file order (files sorted by path, rules in the order written).
+A user rule with the same id as a built-in one replaces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from failreason._compile import compile_matcher
+from failreason._errors import Location, Problem, RuleFileError
+from failreason._extract import Profile, load_profile
+from failreason._match import All, Matcher, OneOf
+from failreason._render import (
+    CONTEXT_NAMES,
+    Template,
+    compile_source,
+    compile_templates,
+    new_environment,
+    read_template_sources,
+)
+from failreason._schema import schema_problems, suggest
+from failreason._vocabulary import RETRYABLE_BY_DEFAULT
+from failreason._yaml import DocPath, LocatedDocument, format_path, load_yaml
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A directory of rule files (and optionally of templates) shown to users as ``display``."""
+
+    rules_dir: Path | None
+    templates_dir: Path | None
+    rules_display: str
+    templates_display: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A raw error a rule must classify, with the reason it must give (when stated)."""
+
+    input: Mapping[str, Any]
+    reason: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    type: str
+    matcher: Matcher
+    template: Template
+    priority: int
+    retryable: bool
+    specific: bool
+    layer: int
+    order: int
+    location: Location
+    description: str = ""
+    examples: tuple[Example, ...] = field(default=(), repr=False)
+
+    @property
+    def sort_key(self) -> tuple[int, int, int, int]:
+        return (self.layer, 0 if self.specific else 1, -self.priority, self.order)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    profiles: Mapping[str, Profile]
+    templates: Mapping[str, Template]
+
+
+class _Collector:
+    """Gathers problems across all files, so one load reports everything."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[int, Problem]] = []
+
+    def add(self, rank: int, problem: Problem) -> None:
+        self.problems.append((rank, problem))
+
+    def at(self, location: Location, message: str) -> None:
+        self.add(2, Problem(location, message))
+
+    def sorted(self) -> list[Problem]:
+        # Files that cannot be read or parsed first, then schema, then compile, then cross-file.
+        ordered = sorted(self.problems, key=lambda rp: (rp[0], rp[1].location))
+        return [problem for _, problem in ordered]
+
+
+def load_rule_set(layers: list[Layer]) -> RuleSet:
+    """Load ``layers`` (highest precedence first); raises RuleFileError listing every problem."""
+    problems = _Collector()
+    template_dirs = [
+        (layer.templates_dir, layer.templates_display)
+        for layer in reversed(layers)
+        if layer.templates_dir is not None
+    ]
+    sources = read_template_sources(template_dirs)
+    env = new_environment({name: source for name, (source, _) in sources.items()})
+    templates = compile_templates(env, sources, problems.at)
+    loader = _RuleLoader(env, templates, problems)
+    by_id: dict[str, Rule] = {}
+    profiles: dict[str, Profile] = {}
+    for rank, layer in reversed(list(enumerate(layers))):
+        rules, layer_profiles = loader.load_layer(layer, rank)
+        by_id.update({rule.id: rule for rule in rules})
+        profiles.update(layer_profiles)
+    if problems.problems:
+        raise RuleFileError(problems.sorted())
+    ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))
+    return RuleSet(ordered, profiles, templates)
+
+
+class _RuleLoader:
+    def __init__(self, env: Any, templates: dict[str, Template], problems: _Collector) -> None:
+        self.env, self.templates, self.problems = env, templates, problems
+        self.order = 0
+
+    def load_layer(self, layer: Layer, rank: int) -> tuple[list[Rule], dict[str, Profile]]:
+        rules: list[Rule] = []
+        profiles: dict[str, Profile] = {}
+        seen: dict[str, Location] = {}
+        profile_seen: dict[str, Location] = {}
+        if layer.rules_dir is None:
+            return rules, profiles
+        files = sorted(
+            p for p in layer.rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+        )
+        for path in files:
+            shown = f"{layer.rules_display}/{path.relative_to(layer.rules_dir).as_posix()}"
+            doc = self._read(path, shown)
+            if doc is None or doc.data is None:
+                continue
+            rejected = schema_problems(doc)
+            for problem in rejected:
+                self.problems.add(1, problem)
+            broken = tuple(p.path for p in rejected)
+            for rule in self._file_rules(doc, broken, rank):
+                if rule.id in seen:
+                    message = f"rule id {rule.id!r} is already used at {seen[rule.id]}"
+                    self.problems.add(3, Problem(rule.location, message))
+                seen.setdefault(rule.id, rule.location)
+                rules.append(rule)
+            profile = self._profile(doc, broken)
+            if profile is not None:
+                if profile.system in profile_seen:
+                    message = (
+                        f"system {profile.system!r} already has an extract profile at "
+                        f"{profile_seen[profile.system]}"
+                    )
+                    self.problems.add(3, Problem(doc.locate(("extract",), key=True), message))
+                profile_seen.setdefault(profile.system, doc.locate(("extract",), key=True))
+                profiles[profile.system] = profile
+        return rules, profiles
+
+    def _read(self, path: Path, shown: str) -> LocatedDocument | None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.add(0, Problem(Location(shown), f"cannot read the file: {exc}"))
+            return None
+        loaded = load_yaml(text, shown)
+        if isinstance(loaded, Problem):
+            self.problems.add(0, loaded)
+            return None
+        if loaded.data is not None and not isinstance(loaded.data, dict):
+            where = loaded.locate(())
+            message = "a rule file must be a mapping with `rules:` (and optionally `system:`)"
+            self.problems.add(1, Problem(where, message))
+            return None
+        return loaded
+
+    def _profile(self, doc: LocatedDocument, broken: tuple[str, ...]) -> Profile | None:
+        extract = doc.data.get("extract")
+        if not isinstance(extract, dict) or _under(broken, ("extract",)):
+            return None
+        system = doc.data.get("system")
+        if not isinstance(system, str):
+            message = "an `extract` profile needs the file's `system:` to say whose it is"
+            self.problems.at(doc.locate(("extract",), key=True), message)
+            return None
+        try:
+            return load_profile(system, extract)
+        except ValueError as exc:
+            self.problems.at(doc.locate(("extract",)), str(exc))
+            return None
+
+    def _file_rules(
+        self, doc: LocatedDocument, broken: tuple[str, ...], rank: int
+    ) -> list[Rule]:
+        rules = doc.data.get("rules")
+        if not isinstance(rules, list):
+            return []
+        system = doc.data.get("system") if isinstance(doc.data.get("system"), str) else None
+        compiled = []
+        for index, data in enumerate(rules):
+            at: DocPath = ("rules", index)
+            if isinstance(data, dict) and not _under(broken, at):
+                rule = self._rule(doc, at, data, system, rank)
+                if rule is not None:
+                    compiled.append(rule)
+        return compiled
+
+    def _rule(
+        self, doc: LocatedDocument, at: DocPath, data: dict[str, Any], system: str | None, rank: int
+    ) -> Rule | None:
+        def report(path: DocPath, message: str) -> None:
+            self.problems.add(2, Problem(doc.locate(path), message, format_path(path)))
+
+        matcher = compile_matcher(data["match"], (*at, "match"), report)
+        if system is not None:
+            matcher = All((OneOf("system", frozenset({system})), matcher))
+        template = self._template(doc, at, data, matcher)
+        self.order += 1
+        if template is None:
+            return None
+        return Rule(
+            id=data["id"],
+            type=data["type"],
+            matcher=matcher,
+            template=template,
+            priority=data.get("priority", 0),
+            retryable=data.get("retryable", data["type"] in RETRYABLE_BY_DEFAULT),
+            specific=system is not None or "system" in data["match"],
+            layer=rank,
+            order=self.order,
+            location=doc.locate(at),
+            description=data.get("description", ""),
+            examples=tuple(
+                Example(e["input"], e.get("reason"), doc.locate((*at, "examples", i)))
+                for i, e in enumerate(data.get("examples", []))
+            ),
+        )
+
+    def _template(
+        self, doc: LocatedDocument, at: DocPath, data: dict[str, Any], matcher: Matcher
+    ) -> Template | None:
+        if ("template" in data) == ("message" in data):
+            message = "a rule needs exactly one of `template` (a file name) or `message` (inline)"
+            self.problems.add(1, Problem(doc.locate(at), message, format_path(at)))
+            return None
+        key = "template" if "template" in data else "message"
+        where = (*at, key)
+        if key == "template":
+            template = self.templates.get(data["template"])
+            if template is None:
+                if data["template"] not in self.templates:
+                    hint = suggest(data["template"], self.templates)
+                    message = f"no template named {data['template']!r} in the templates directories"
+                    self.problems.add(2, Problem(doc.locate(where), message, format_path(where), hint))
+                return None
+        else:
+            template = compile_source(
+                self.env, data["message"], f"{data['id']}:message", doc.locate(where),
+                self.problems.at,
+            )
+            if template is None:
+                return None
+        self._check_variables(doc, where, data["id"], template, matcher)
+        return template
+
+    def _check_variables(
+        self, doc: LocatedDocument, where: DocPath, rule_id: str, template: Template, matcher: Matcher
+    ) -> None:
+        known = CONTEXT_NAMES | matcher.capture_names()
+        for name in sorted(template.variables - known):
+            message = (
+                f"template {template.name!r} uses {name!r}, which rule {rule_id!r} never captures"
+            )
+            hint = suggest(name, known) or "capture it with a named regex group or `capture:`"
+            self.problems.add(2, Problem(doc.locate(where), message, format_path(where), hint))
+
+
+def _under(broken_paths: tuple[str, ...], at: DocPath) -> bool:
+    """Whether the schema rejected something at or under ``at``: such parts are not compiled."""
+    prefix = format_path(at)
+    return any(
+        p == prefix or p.startswith((prefix + ".", prefix + "[")) for p in broken_paths
+    )

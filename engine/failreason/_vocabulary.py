@@ -1,0 +1,41 @@
+"""Pleo's vocabulary: failure reason types, export stages and the systems we know by name."""
+
+from __future__ import annotations
+
+# The item-level failureReasonType values of Pleo's Export API, in its order.
+ITEM_FAILURE_TYPES: tuple[str, ...] = (
+    "missing_configuration",
+    "invalid_configuration",
+    "vendor_unknown",
+    "account_unknown",
+    "tax_code_unknown",
+    "tag_unknown",
+    "receipt_upload_failure",
+    "receipt_download_failure",
+    "receipt_file_size_limit_exceeded",
+    "receipt_conversion_failure",
+    "accounting_system_authentication_failure",
+    "authorization_failure",
+    "accounting_system_rate_limit",
+    "accounting_system_unreachable",
+    "accounting_system_timeout",
+    "accounting_system_validation_failure",
+    "validation_failure",
+    "unexpected_failure",
+)
+
+# Waiting and sending the same entry again can succeed for these; nothing else changes by waiting.
+RETRYABLE_BY_DEFAULT: frozenset[str] = frozenset(
+    {
+        "accounting_system_rate_limit",
+        "accounting_system_unreachable",
+        "accounting_system_timeout",
+    }
+)
+
+# What the connector was doing when the error happened; `entry` when it does not say.
+STAGES: tuple[str, ...] = ("validation", "entry", "receipt_download", "receipt_upload", "auth")
+DEFAULT_STAGE = "entry"
+
+# Pleo keeps failure reasons short; longer accounting-system text is cut at a word boundary.
+MAX_REASON_LENGTH = 500
