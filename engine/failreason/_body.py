@@ -157,6 +157,8 @@ def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
     if found is None:
         return None
     tree, end = found
+    if kind == "json" and text[end:].strip():
+        return None  # "[401] Client error: ... {...}" is text that embeds a document
     if isinstance(tree, str):  # a JSON string: double-encoded JSON is decoded once more
         if depth < 2:
             inner = _from_text(tree, "", depth + 1)
@@ -165,7 +167,7 @@ def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
         return ParsedBody("json", tree, " ".join(tree.split()))
     if kind == "xml":
         return ParsedBody("xml", tree, _markup_text(text))
-    return ParsedBody("json", tree, _collapse(_render(tree), text[end:]))
+    return ParsedBody("json", tree, _render(tree))
 
 
 def _as_text(text: str) -> ParsedBody:

@@ -107,7 +107,7 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
     sources = read_template_sources(template_dirs)
     env = new_environment({name: source for name, (source, _) in sources.items()})
     templates = compile_templates(env, sources, problems.at)
-    loader = _RuleLoader(env, templates, problems)
+    loader = _RuleLoader(env, templates, set(sources), problems)
     by_id: dict[str, Rule] = {}
     profiles: dict[str, Profile] = {}
     for rank, layer in reversed(list(enumerate(layers))):
@@ -121,8 +121,11 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
 
 
 class _RuleLoader:
-    def __init__(self, env: Any, templates: dict[str, Template], problems: _Collector) -> None:
+    def __init__(
+        self, env: Any, templates: dict[str, Template], names: set[str], problems: _Collector
+    ) -> None:
         self.env, self.templates, self.problems = env, templates, problems
+        self.template_names = names  # including templates that failed to compile
         self.order = 0
 
     def load_layer(self, layer: Layer, rank: int) -> tuple[list[Rule], dict[str, Profile]]:
@@ -189,7 +192,7 @@ class _RuleLoader:
             self.problems.at(doc.locate(("extract",), key=True), message)
             return None
         try:
-            return load_profile(system, extract)
+            return load_profile(extract, system=system)
         except ValueError as exc:
             self.problems.at(doc.locate(("extract",)), str(exc))
             return None
@@ -253,8 +256,8 @@ class _RuleLoader:
         if key == "template":
             template = self.templates.get(data["template"])
             if template is None:
-                if data["template"] not in self.templates:
-                    hint = suggest(data["template"], self.templates)
+                if data["template"] not in self.template_names:
+                    hint = suggest(data["template"], self.template_names)
                     message = f"no template named {data['template']!r} in the templates directories"
                     self.problems.add(2, Problem(doc.locate(where), message, format_path(where), hint))
                 return None

@@ -1,0 +1,152 @@
+"""Broken rule files are reported with file:line:column, the path inside, and what to do."""
+
+from __future__ import annotations
+
+import pytest
+
+import failreason
+from tests.conftest import WriteRules
+
+GOOD_RULE = """\
+rules:
+  - id: acme.tax
+    match: {regex: 'tax code (?P<tax_code>\\w+) is unknown'}
+    type: invalid_configuration
+    template: tax_code_unknown
+"""
+
+
+def problems_of(rules_dir: object, templates_dir: object = None) -> list[str]:
+    with pytest.raises(failreason.RuleFileError) as caught:
+        failreason.load(rules_dir, templates_dir)  # type: ignore[arg-type]
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_good_rule_file_loads(write_rules: WriteRules) -> None:
+    """A valid user rule file loads and its rule is tried first."""
+    engine = failreason.load(write_rules(acme=GOOD_RULE))
+    assert engine.rules[0].id == "acme.tax"
+
+
+def test_bad_yaml_is_located(write_rules: WriteRules) -> None:
+    """A YAML syntax error names the file, line and column."""
+    rules = write_rules(acme="rules:\n  - id: acme.x\n    match: {status: [400\n")
+    [problem] = problems_of(rules)
+    assert problem.startswith(f"{rules}/acme.yaml:4:1: invalid YAML")
+
+
+def test_unknown_key_suggests_the_right_one(write_rules: WriteRules) -> None:
+    """A misspelt key is an error at that key, with a "did you mean"."""
+    rules = write_rules(acme=GOOD_RULE.replace("match: {regex:", "match: {regx:"))
+    [problem] = problems_of(rules)
+    assert problem == (
+        f"{rules}/acme.yaml:3:13: unknown key 'regx'; did you mean 'regex'? "
+        "(at rules[0].match.regx)"
+    )
+
+
+def test_wrong_type_says_what_was_expected(write_rules: WriteRules) -> None:
+    """A value of the wrong type says what was expected and what was found."""
+    rules = write_rules(acme=GOOD_RULE + "    priority: high\n")
+    [problem] = problems_of(rules)
+    assert problem == (
+        f"{rules}/acme.yaml:6:15: expected a whole number, got a text (at rules[0].priority)"
+    )
+
+
+def test_bad_status_form_lists_the_forms(write_rules: WriteRules) -> None:
+    """A status that is none of the accepted forms lists them."""
+    rules = write_rules(acme=GOOD_RULE.replace("match: {regex:", "match: {status: 4x, regex:"))
+    [problem] = problems_of(rules)
+    assert "acme.yaml:3:21: '4x' is not an HTTP status (401)" in problem
+
+
+def test_regex_re2_cannot_compile_is_located(write_rules: WriteRules) -> None:
+    """A pattern RE2 rejects (here a backreference) is located at the pattern."""
+    rules = write_rules(acme=GOOD_RULE.replace("is unknown'", "is unknown \\1'"))
+    [problem] = problems_of(rules)
+    assert problem.startswith(f"{rules}/acme.yaml:3:20: regex ")
+    assert "is not valid RE2 syntax: invalid escape sequence" in problem
+    assert problem.endswith("(at rules[0].match.regex)")
+
+
+def test_template_syntax_error_is_located_in_the_template(
+    write_rules: WriteRules,
+) -> None:
+    """A broken template file is reported at its own line."""
+    rules = write_rules(acme=GOOD_RULE.replace("tax_code_unknown", "acme_tax"))
+    templates = write_rules("templates", acme_tax="Tax code\n{{ tax_code }\n")
+    [problem] = problems_of(rules, templates)
+    assert problem.startswith(f"{templates}/acme_tax.j2:2:1: template syntax error")
+
+
+def test_inline_message_syntax_error_is_located_in_the_rule(write_rules: WriteRules) -> None:
+    """A broken inline message is reported at the rule's `message` key."""
+    text = GOOD_RULE.replace("template: tax_code_unknown", "message: 'Tax {% if %}'")
+    [problem] = problems_of(write_rules(acme=text))
+    assert "acme.yaml:5:14: template syntax error" in problem
+
+
+def test_unknown_template_variable_suggests_the_capture(write_rules: WriteRules) -> None:
+    """A template variable the rule never captures is an error with a "did you mean"."""
+    text = GOOD_RULE.replace(
+        "template: tax_code_unknown", "message: 'Tax Code {{ tax_cod }} does not exist'"
+    )
+    [problem] = problems_of(write_rules(acme=text))
+    assert problem == (
+        f"{write_rules()}/acme.yaml:5:14: template 'acme.tax:message' uses 'tax_cod', which "
+        "rule 'acme.tax' never captures; did you mean 'tax_code'? (at rules[0].message)"
+    )
+
+
+def test_unknown_failure_reason_type_suggests_pleos(write_rules: WriteRules) -> None:
+    """A failureReasonType Pleo does not have is an error naming the closest one."""
+    text = GOOD_RULE.replace("invalid_configuration", "invalid_configuraton")
+    [problem] = problems_of(write_rules(acme=text))
+    assert problem == (
+        f"{write_rules()}/acme.yaml:4:11: unknown failureReasonType 'invalid_configuraton'; "
+        "did you mean 'invalid_configuration'? (at rules[0].type)"
+    )
+
+
+def test_unknown_template_name_suggests_a_template(write_rules: WriteRules) -> None:
+    """A rule naming a template that does not exist gets the closest name."""
+    text = GOOD_RULE.replace("tax_code_unknown", "tax_code_unknwn")
+    [problem] = problems_of(write_rules(acme=text))
+    assert "no template named 'tax_code_unknwn'" in problem
+    assert "did you mean 'tax_code_unknown'?" in problem
+
+
+def test_every_problem_is_reported_at_once_syntax_first(write_rules: WriteRules) -> None:
+    """Problems in several files come together, unreadable files before the rest."""
+    rules = write_rules(
+        a=GOOD_RULE.replace("invalid_configuration", "nope"),
+        b="rules: [\n",
+        c=GOOD_RULE.replace("acme.tax", "acme.other").replace("regex: '", "regex: '(?<=x)"),
+    )
+    problems = problems_of(rules)
+    assert len(problems) == 3
+    assert "b.yaml" in problems[0]
+    assert "invalid YAML" in problems[0]
+
+
+def test_duplicate_rule_id_points_at_the_first(write_rules: WriteRules) -> None:
+    """Two rules with one id in the same directory is an error naming both places."""
+    rules = write_rules(a=GOOD_RULE, b=GOOD_RULE)
+    [problem] = problems_of(rules)
+    assert problem == (
+        f"{rules}/b.yaml:2:5: rule id 'acme.tax' is already used at {rules}/a.yaml:2:5"
+    )
+
+
+def test_rule_without_template_or_message(write_rules: WriteRules) -> None:
+    """A rule must say how its reason is written."""
+    text = GOOD_RULE.replace("    template: tax_code_unknown\n", "")
+    [problem] = problems_of(write_rules(acme=text))
+    assert "needs exactly one of `template`" in problem
+
+
+def test_missing_rules_directory_is_a_clear_error(tmp_path: object) -> None:
+    """A rules directory that does not exist is named."""
+    with pytest.raises(NotADirectoryError, match="does not exist"):
+        failreason.load(f"{tmp_path}/nowhere")
