@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
-from failreason._clean import join_messages
+from failreason._clean import html_text
 from failreason._paths import JSON
 
 Kind = Literal["empty", "json", "xml", "html", "form", "text"]
@@ -34,7 +34,6 @@ MAX_DEPTH = 64  # deeper structure is ignored: no error body needs more
 _MAX_CANDIDATES = 8  # places in a text where an embedded document is tried
 _MAX_REPAIRS = 2  # broken JSON documents repaired per body
 _MAX_REPAIR_CHARS = 200_000  # larger broken JSON is left as text
-_MAX_SUMMARY_PARTS = 8
 
 
 @dataclass(frozen=True)
@@ -54,14 +53,14 @@ def parse_body(body: object, content_type: str | None = None) -> ParsedBody:
     """Parse ``body`` (None, bytes, str or a JSON value); never raises."""
     try:
         return _parse(body, content_type)
-    except Exception:  # noqa: BLE001 -- a classifier must get *some* answer
+    except Exception:  # a classifier must get *some* answer, whatever the input
         return ParsedBody("text", None, _safe_text(body))
 
 
 def _safe_text(body: object) -> str:
     try:
         return " ".join(str(body).split())
-    except Exception:  # noqa: BLE001 -- str() of a hostile object
+    except Exception:  # str() of a hostile object
         return ""
 
 
@@ -113,6 +112,8 @@ def _from_text(text: str, media: str, depth: int = 0) -> ParsedBody:
         return EMPTY
     if depth == 0 and _BYTES_REPR.fullmatch(stripped):
         stripped = _unrepr_bytes(stripped)
+        if not stripped:
+            return EMPTY
     preferred = _by_media_type(stripped, media, depth)
     return preferred or _sniff(stripped, depth)
 
@@ -153,20 +154,19 @@ def _unrepr_bytes(text: str) -> str:
 
 
 def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
-    found = _json_at(text, 0, [_MAX_REPAIRS]) if kind == "json" else _xml_at(text, 0)
-    if found is None:
-        return None
-    tree, end = found
-    if kind == "json" and text[end:].strip():
+    if kind == "xml":
+        tree = _xml_at(text, 0)
+        return None if tree is None else ParsedBody("xml", tree, _markup_text(text))
+    found = _json_at(text, 0, [_MAX_REPAIRS])
+    if found is None or text[found[1] :].strip():
         return None  # "[401] Client error: ... {...}" is text that embeds a document
+    tree = found[0]
     if isinstance(tree, str):  # a JSON string: double-encoded JSON is decoded once more
         if depth < 2:
             inner = _from_text(tree, "", depth + 1)
             if inner.tree is not None and inner.kind in ("json", "xml"):
                 return inner
         return ParsedBody("json", tree, " ".join(tree.split()))
-    if kind == "xml":
-        return ParsedBody("xml", tree, _markup_text(text))
     return ParsedBody("json", tree, _render(tree))
 
 
@@ -175,9 +175,9 @@ def _as_text(text: str) -> ParsedBody:
     for match in _candidates(text):
         start = match.start()
         if text[start] == "<":
-            found = _xml_at(text, start)
-            if found is not None:
-                return ParsedBody("text", found[0], _markup_text(text))
+            tree = _xml_at(text, start)
+            if tree is not None:
+                return ParsedBody("text", tree, _markup_text(text))
             continue
         found = _json_at(text, start, budget)
         if found is not None:
@@ -282,24 +282,15 @@ def _close_json(text: str) -> tuple[str, int]:
     """
     out: list[str] = []
     closers: list[str] = []
-    in_string = escaped = False
     last_comma = -1
     index, length = 0, len(text)
     while index < length:
         char = text[index]
-        index += 1
-        if in_string:
-            out.append(char)
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-            continue
         if char == '"':
-            in_string = True
-        elif char in "{[":
+            index = _copy_string(text, index, out)
+            continue
+        index += 1
+        if char in "{[":
             closers.append("}" if char == "{" else "]")
         elif char in "}]":
             _drop_trailing_comma(out)
@@ -311,15 +302,27 @@ def _close_json(text: str) -> tuple[str, int]:
             index += 0 if char == "…" else 2
             continue
         out.append(char)
-    if in_string:
-        if escaped:
-            out.pop()
-        out.append('…"')
     _drop_trailing_comma(out)
     tail = "".join(out).rstrip()
     if tail.endswith(":"):
         tail += "null"
     return tail + "".join(reversed(closers)), last_comma
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+
+
+def _copy_string(text: str, index: int, out: list[str]) -> int:
+    """Copy the string literal at ``index``; close it with "…" if the text ends inside."""
+    match = _STRING.match(text, index)
+    if match:
+        out.append(match.group(0))
+        return match.end()
+    body = text[index:]
+    if (len(body) - len(body.rstrip("\\"))) % 2:
+        body = body[:-1]  # an escape cut in half
+    out.append(body + '…"')
+    return len(text)
 
 
 def _drop_trailing_comma(out: list[str]) -> None:
@@ -338,7 +341,7 @@ def _expand(value: JSON, depth: int) -> JSON:
         return {key: _expand(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_expand(item, depth + 1) for item in value]
-    if isinstance(value, str) and value[:2] in ('{"', '[{', '["'):
+    if isinstance(value, str) and value[:2] in ('{"', "[{", '["'):
         try:
             inner = json.loads(value)
         except (ValueError, RecursionError):
@@ -374,11 +377,11 @@ _DTD = re.compile(r"<!(?:doctype|entity)", re.IGNORECASE)
 _MARKUP = re.compile(r"<[!?/]?[A-Za-z_][^<>]*>|<!\[CDATA\[|\]\]>|<!--|-->")
 
 
-def _xml_at(text: str, start: int) -> tuple[JSON, int] | None:
+def _xml_at(text: str, start: int) -> JSON | None:
     """The XML element starting at ``start`` as a tree, keeping what precedes a break."""
     if _DTD.search(text, start):  # no DTD, so no entity expansion from untrusted input
         return None
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     root: ET.Element | None = None
     complete = False
     try:
@@ -387,16 +390,18 @@ def _xml_at(text: str, start: int) -> tuple[JSON, int] | None:
     except ET.ParseError:
         pass
     try:
-        for event, element in parser.read_events():
-            root = element if root is None else root
-            complete = complete or (event == "end" and element is root)
+        for event in parser.read_events():
+            element = event[-1]
+            if isinstance(element, ET.Element):
+                root = element if root is None else root
+                complete = complete or (event[0] == "end" and element is root)
     except ET.ParseError:
         pass
     if root is None or root.tag.rpartition("}")[2].lower() == "html":
         return None
     if not (len(root) or root.attrib or (complete and start == 0)):
         return None
-    return {_local(root.tag): _element(root, 0)}, len(text)
+    return {_local(root.tag): _element(root, 0)}
 
 
 def _local(name: str) -> str:
@@ -428,7 +433,12 @@ def _markup_text(text: str) -> str:
     return " ".join(html.unescape(_MARKUP.sub(" ", text)).split())
 
 
-# --- form encoding -----------------------------------------------------------------
+# --- form encoding and HTML -----------------------------------------------------------------
+
+
+def _as_html(text: str) -> ParsedBody:
+    readable, summary = html_text(text)
+    return ParsedBody("html", None, readable, summary)
 
 
 def _as_form(text: str) -> ParsedBody | None:
@@ -440,55 +450,3 @@ def _as_form(text: str) -> ParsedBody | None:
     if not tree:
         return None
     return ParsedBody("form", tree, _render(tree))
-
-
-# --- HTML ----------------------------------------------------------------------------
-
-_HTML_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*>|<!--|<[!?][^<>]*>")
-_RAW_TEXT_END = {
-    name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")
-}
-_SUMMARY_TAGS = frozenset({"title", "h1", "h2", "h3", "h4", "h5", "h6", "p"})
-
-
-def _as_html(text: str) -> ParsedBody:
-    pieces: list[str] = []
-    summary: list[str] = []
-    capture: list[str] | None = None
-    position = 0
-    while position < len(text):
-        match = _HTML_TOKEN.search(text, position)
-        chunk = html.unescape(text[position : match.start() if match else len(text)])
-        pieces.append(chunk)
-        if capture is not None:
-            capture.append(chunk)
-        if match is None:
-            break
-        position = _skip_html_token(text, match)
-        name = match.group(2)
-        if name and name.lower() in _SUMMARY_TAGS:
-            if capture is not None:
-                _add_summary(summary, capture)
-            capture = None if match.group(1) else []
-    if capture is not None:
-        _add_summary(summary, capture)
-    summary_text = join_messages(summary[:_MAX_SUMMARY_PARTS])
-    return ParsedBody("html", None, " ".join(" ".join(pieces).split()), summary_text)
-
-
-def _skip_html_token(text: str, match: re.Match[str]) -> int:
-    """Where to continue after a token: past comments and script/style bodies."""
-    if match.group(0) == "<!--":
-        end = text.find("-->", match.end())
-        return len(text) if end < 0 else end + 3
-    name = (match.group(2) or "").lower()
-    if name in _RAW_TEXT_END and not match.group(1):
-        closing = _RAW_TEXT_END[name].search(text, match.end())
-        return len(text) if closing is None else closing.end()
-    return match.end()
-
-
-def _add_summary(summary: list[str], chunks: list[str]) -> None:
-    text = " ".join(" ".join(chunks).split())
-    if text and text.casefold() not in (part.casefold() for part in summary):
-        summary.append(text)

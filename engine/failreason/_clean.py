@@ -1,4 +1,4 @@
-"""Clean, join, truncate and redact message text.
+"""Clean, join, truncate and redact message text; read the text of HTML pages.
 
 Everything here runs on untrusted text, so each regular expression is written to
 run in linear time: no nested quantifiers, bounded repeats where a match could
@@ -8,6 +8,7 @@ otherwise scan far, and token patterns that can only start at a token boundary.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -26,7 +27,8 @@ _JSON_OPEN = re.compile(r"[{\[]+\s*(?=\")")
 _JSON_CLOSE = re.compile(r"(?<=\")\s*[}\]]+")
 _LEADING_NOISE = " ,;:}]"
 _TRAILING_NOISE = " ,;:{["
-_TERMINAL = frozenset(".!?:;" + ELLIPSIS + "。！？")
+# ideographic full stop and fullwidth ! and ? end sentences too
+_TERMINAL = frozenset(".!?:;" + ELLIPSIS + "\u3002\uff01\uff1f")
 
 
 def clean_text(text: str) -> str:
@@ -52,8 +54,8 @@ def _unwrap_quotes(text: str) -> str:
 def join_messages(messages: Sequence[str]) -> str:
     """Join messages: after terminal punctuation with a space, otherwise with "; "."""
     joined = ""
-    for message in messages:
-        message = message.strip()
+    for raw in messages:
+        message = raw.strip()
         if not message:
             continue
         if not joined:
@@ -87,19 +89,19 @@ def _cut_at_word(head: str) -> str:
 
 # --- redaction ---------------------------------------------------------------
 
-_TOKEN_CHARS = "A-Za-z0-9_+/-"
+_RUN_CHARS = "A-Za-z0-9_+/-"  # characters of a long random run
 _SCHEME = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8,2048})")
 _JWT = re.compile(r"(?<![\w-])eyJ[\w-]{1,4096}\.[\w-]{1,8192}\.[\w-]{0,4096}")
-_SECRET_KEYS = (
+_SENSITIVE_KEYS = (
     r"api[_-]?key|x-api-key|client[_-]?secret|access[_-]?token|refresh[_-]?token"
     r"|auth[_-]?token|id[_-]?token|password|passwd|secret|token|authorization"
 )
 _KEY_VALUE = re.compile(
-    r"(?i)(?<![A-Za-z0-9])([\"']?)(" + _SECRET_KEYS + r")\1(\s*[:=]\s*)"
+    r"(?i)(?<![A-Za-z0-9])([\"']?)(" + _SENSITIVE_KEYS + r")\1(\s*[:=]\s*)"
     r"(?:\"([^\"\n]{0,1024})\"|'([^'\n]{0,1024})'"
     r"|((?:(?:bearer|basic)\s+)?[^\s\"',;&<>}\]]{1,1024}))"
 )
-_LONG_TOKEN = re.compile(rf"(?<![{_TOKEN_CHARS}])[{_TOKEN_CHARS}]{{32,}}={{0,2}}")
+_LONG_TOKEN = re.compile(rf"(?<![{_RUN_CHARS}])[{_RUN_CHARS}]{{32,}}={{0,2}}")
 
 
 def redact(text: str) -> str:
@@ -115,7 +117,7 @@ def _redact_scheme(match: re.Match[str]) -> str:
     bare = credential.rstrip(".")  # a full stop ending the sentence
     if not _looks_secret(bare):
         return match.group(0)
-    return f"{scheme}{space}{REDACTED}{credential[len(bare):]}"
+    return f"{scheme}{space}{REDACTED}{credential[len(bare) :]}"
 
 
 def _looks_secret(credential: str) -> bool:
@@ -148,7 +150,7 @@ def _looks_random(token: str) -> bool:
     classes = [_char_class(char) for char in token if char.isalnum()]
     if not {"upper", "lower", "digit"} <= set(classes):
         return False
-    switches = sum(1 for left, right in zip(classes, classes[1:]) if left != right)
+    switches = sum(1 for left, right in itertools.pairwise(classes) if left != right)
     return switches * 4 >= len(classes)
 
 
@@ -156,3 +158,54 @@ def _char_class(char: str) -> str:
     if char.isdigit():
         return "digit"
     return "upper" if char.isupper() else "lower"
+
+
+# --- HTML pages ----------------------------------------------------------------
+
+_HTML_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*>|<!--|<[!?][^<>]*>")
+_RAW_TEXT_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
+_MAX_SUMMARY_PARTS = 8
+_SUMMARY_TAGS = frozenset({"title", "h1", "h2", "h3", "h4", "h5", "h6", "p"})
+
+
+def html_text(page: str) -> tuple[str, str]:
+    """An HTML page's visible text, and its title, headings and paragraphs joined."""
+    pieces: list[str] = []
+    summary: list[str] = []
+    capture: list[str] | None = None
+    position = 0
+    while position < len(page):
+        match = _HTML_TOKEN.search(page, position)
+        chunk = html.unescape(page[position : match.start() if match else len(page)])
+        pieces.append(chunk)
+        if capture is not None:
+            capture.append(chunk)
+        if match is None:
+            break
+        position = _skip_html_token(page, match)
+        name = match.group(2)
+        if name and name.lower() in _SUMMARY_TAGS:
+            if capture is not None:
+                _add_summary(summary, capture)
+            capture = None if match.group(1) else []
+    if capture is not None:
+        _add_summary(summary, capture)
+    return " ".join(" ".join(pieces).split()), join_messages(summary[:_MAX_SUMMARY_PARTS])
+
+
+def _skip_html_token(text: str, match: re.Match[str]) -> int:
+    """Where to continue after a token: past comments and script/style bodies."""
+    if match.group(0) == "<!--":
+        end = text.find("-->", match.end())
+        return len(text) if end < 0 else end + 3
+    name = (match.group(2) or "").lower()
+    if name in _RAW_TEXT_END and not match.group(1):
+        closing = _RAW_TEXT_END[name].search(text, match.end())
+        return len(text) if closing is None else closing.end()
+    return match.end()
+
+
+def _add_summary(summary: list[str], chunks: list[str]) -> None:
+    text = " ".join(" ".join(chunks).split())
+    if text and text.casefold() not in (part.casefold() for part in summary):
+        summary.append(text)

@@ -351,7 +351,8 @@ def _compile_all(texts: Any, where: str) -> tuple[Path, ...]:
 
 def _compile(text: Any, where: str) -> Path:
     if not isinstance(text, str):
-        raise ValueError(f"{where}: a path must be a string, not {type(text).__name__}")
+        # ValueError, not TypeError: callers report every rule-file problem alike
+        raise ValueError(f"{where}: a path must be a string, not {type(text).__name__}")  # noqa: TRY004
     try:
         return compile_path(text)
     except PathSyntaxError as exc:
@@ -360,5 +361,5 @@ def _compile(text: Any, where: str) -> Path:
 
 def _list(value: Any, where: str) -> Sequence[Any]:
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise ValueError(f"{where}: expected a list")
+        raise ValueError(f"{where}: expected a list")  # noqa: TRY004 -- as above
     return value

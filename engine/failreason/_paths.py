@@ -24,11 +24,9 @@ from typing import Any
 JSON = Any  # a JSON-like value: dict, list, str, int, float, bool or None
 
 _MISSING = object()  # a dict lookup that found nothing (None is a real value)
-_EVERY = "every"  # step kinds; plain strings keep the compiled form readable
-_INDEX = "index"
-_KEY = "key"
 
-Step = tuple[str, str | int | None]
+# A compiled step: a key (str), an index (int), or every element (None).
+Step = str | int | None
 
 
 class PathSyntaxError(ValueError):
@@ -61,10 +59,10 @@ class Path:
     def find(self, tree: JSON) -> list[JSON]:
         """Return every value this path reaches in ``tree``."""
         current: list[JSON] = [tree]
-        for kind, arg in self._steps:
+        for step in self._steps:
             reached: list[JSON] = []
             for value in current:
-                _apply(kind, arg, value, reached)
+                _apply(step, value, reached)
             current = reached
             if not current:
                 break
@@ -76,22 +74,21 @@ def compile_path(text: str) -> Path:
     return Path(text)
 
 
-def _apply(kind: str, arg: str | int | None, value: JSON, out: list[JSON]) -> None:
-    if kind == _KEY:
+def _apply(step: Step, value: JSON, out: list[JSON]) -> None:
+    if isinstance(step, str):
         if isinstance(value, dict):
-            found = _lookup(value, str(arg))
+            found = _lookup(value, step)
             if found is not _MISSING:
                 out.append(found)
-    elif kind == _EVERY:
+    elif step is None:
         if isinstance(value, list):
             out.extend(value)
         else:
             out.append(value)
     elif isinstance(value, list):
-        assert isinstance(arg, int)
-        if -len(value) <= arg < len(value):
-            out.append(value[arg])
-    elif arg == 0:
+        if -len(value) <= step < len(value):
+            out.append(value[step])
+    elif step == 0:
         out.append(value)
 
 
@@ -150,7 +147,7 @@ class _Compiler:
         if self.pos >= len(text):
             raise self.fail("expected a key after '.'")
         if text[self.pos] == '"':
-            self.steps.append((_KEY, self.quoted()))
+            self.steps.append(self.quoted())
             return
         begin = self.pos
         while self.pos < len(text) and text[self.pos] not in _SPECIAL:
@@ -159,7 +156,7 @@ class _Compiler:
             self.pos += 1
         if self.pos == begin:
             raise self.fail(f"expected a key but found {text[self.pos]!r}")
-        self.steps.append((_KEY, text[begin : self.pos]))
+        self.steps.append(text[begin : self.pos])
 
     def quoted(self) -> str:
         text = self.text
@@ -188,9 +185,9 @@ class _Compiler:
                 raise self.fail("unclosed '['")
             inner = text[self.pos + 1 : close]
             if inner == "":
-                self.steps.append((_EVERY, None))
+                self.steps.append(None)
             elif _is_index(inner):
-                self.steps.append((_INDEX, int(inner)))
+                self.steps.append(int(inner))
             else:
                 raise self.fail(f"expected '[]' or '[N]' but found [{inner}]")
             self.pos = close + 1
