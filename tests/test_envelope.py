@@ -14,13 +14,21 @@ import failreason
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        pytest.param({"stauts": 400}, "unknown key 'stauts' in the raw error; did you mean 'status'?", id="unknown-key"),
+        pytest.param(
+            {"stauts": 400},
+            "unknown key 'stauts' in the raw error; did you mean 'status'?",
+            id="unknown-key",
+        ),
         pytest.param({"status": "400"}, "'status' must be an HTTP status code", id="status-text"),
         pytest.param({"status": True}, "'status' must be an HTTP status code", id="status-bool"),
         pytest.param({"status": 42}, "'status' must be an HTTP status code", id="status-range"),
         pytest.param({"stage": "posting"}, "'stage' must be one of", id="stage"),
-        pytest.param({"stage": "receipt-upload"}, "did you mean 'receipt_upload'?", id="stage-hint"),
-        pytest.param({"system": "Quick Books"}, "'system' must be a lower-case system id", id="system"),
+        pytest.param(
+            {"stage": "receipt-upload"}, "did you mean 'receipt_upload'?", id="stage-hint"
+        ),
+        pytest.param(
+            {"system": "Quick Books"}, "'system' must be a lower-case system id", id="system"
+        ),
         pytest.param({"headers": ["Retry-After"]}, "'headers' must be a mapping", id="headers"),
         pytest.param({"message": 3}, "'message' must be a text", id="message"),
         pytest.param({"code": 1.5}, "'code' must be a text or a whole number", id="code"),
@@ -32,7 +40,9 @@ def test_malformed_envelope_names_the_key(
     engine: failreason.Engine, raw: dict[str, Any], message: str
 ) -> None:
     """A wrong key or type is an EnvelopeError that names it."""
-    with pytest.raises(failreason.EnvelopeError, match=message.replace("?", r"\?").replace("(", r"\(")):
+    with pytest.raises(
+        failreason.EnvelopeError, match=message.replace("?", r"\?").replace("(", r"\(")
+    ):
         engine.classify(raw)
 
 
@@ -52,7 +62,7 @@ def test_bytes_body_is_decoded(engine: failreason.Engine) -> None:
     raw = {
         "status": 400,
         "headers": {"Content-Type": "application/json; charset=utf-8"},
-        "body": '{"message": "Kontot \\"4000\\" existerar inte"}'.encode(),
+        "body": b'{"message": "Kontot \\"4000\\" existerar inte"}',
     }
     assert engine.classify(raw).failure_reason == 'Kontot "4000" existerar inte'
 
@@ -87,13 +97,35 @@ def test_httpx_status_error_uses_its_response(engine: failreason.Engine) -> None
 @pytest.mark.parametrize(
     ("error", "expected_type"),
     [
-        pytest.param(httpx.ConnectTimeout("timed out"), "accounting_system_timeout", id="connect-timeout"),
-        pytest.param(httpx.ReadTimeout("The read operation timed out"), "accounting_system_timeout", id="read-timeout"),
-        pytest.param(httpx.ConnectError("[Errno 111] Connection refused"), "accounting_system_unreachable", id="connect-error"),
+        pytest.param(
+            httpx.ConnectTimeout("timed out"), "accounting_system_timeout", id="connect-timeout"
+        ),
+        pytest.param(
+            httpx.ReadTimeout("The read operation timed out"),
+            "accounting_system_timeout",
+            id="read-timeout",
+        ),
+        pytest.param(
+            httpx.ConnectError("[Errno 111] Connection refused"),
+            "accounting_system_unreachable",
+            id="connect-error",
+        ),
         pytest.param(TimeoutError(), "accounting_system_timeout", id="python-timeout"),
-        pytest.param(ConnectionRefusedError(111, "Connection refused"), "accounting_system_unreachable", id="refused"),
-        pytest.param(socket.gaierror(-2, "Name or service not known"), "accounting_system_unreachable", id="dns"),
-        pytest.param(ValueError("Amount must be positive"), "accounting_system_validation_failure", id="other"),
+        pytest.param(
+            ConnectionRefusedError(111, "Connection refused"),
+            "accounting_system_unreachable",
+            id="refused",
+        ),
+        pytest.param(
+            socket.gaierror(-2, "Name or service not known"),
+            "accounting_system_unreachable",
+            id="dns",
+        ),
+        pytest.param(
+            ValueError("Amount must be positive"),
+            "accounting_system_validation_failure",
+            id="other",
+        ),
     ],
 )
 def test_exceptions_are_classified_by_class_and_text(

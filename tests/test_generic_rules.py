@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.corpus import corpus, sample
 
 import failreason
-from tests.corpus import corpus, sample
 
 GENERIC_CASES = [
     # (corpus id, rule that must decide, type)
@@ -65,12 +65,34 @@ def test_generic_rule_decides_real_sample(
         pytest.param({"status": 503}, "accounting_system_unreachable", id="503"),
         pytest.param({"status": 504}, "accounting_system_timeout", id="504"),
         pytest.param({"status": 500}, "accounting_system_validation_failure", id="500"),
-        pytest.param({"stage": "auth", "status": 400}, "accounting_system_authentication_failure", id="auth-stage"),
-        pytest.param({"stage": "auth", "status": 503}, "accounting_system_unreachable", id="auth-stage-outage"),
-        pytest.param({"stage": "receipt_download", "status": 500}, "receipt_download_failure", id="download-500"),
-        pytest.param({"stage": "receipt_upload", "status": 413}, "receipt_file_size_limit_exceeded", id="upload-413"),
-        pytest.param({"stage": "receipt_upload", "status": 429}, "accounting_system_rate_limit", id="upload-429"),
-        pytest.param({"stage": "receipt_upload", "status": 400}, "receipt_upload_failure", id="upload-400"),
+        pytest.param(
+            {"stage": "auth", "status": 400},
+            "accounting_system_authentication_failure",
+            id="auth-stage",
+        ),
+        pytest.param(
+            {"stage": "auth", "status": 503},
+            "accounting_system_unreachable",
+            id="auth-stage-outage",
+        ),
+        pytest.param(
+            {"stage": "receipt_download", "status": 500},
+            "receipt_download_failure",
+            id="download-500",
+        ),
+        pytest.param(
+            {"stage": "receipt_upload", "status": 413},
+            "receipt_file_size_limit_exceeded",
+            id="upload-413",
+        ),
+        pytest.param(
+            {"stage": "receipt_upload", "status": 429},
+            "accounting_system_rate_limit",
+            id="upload-429",
+        ),
+        pytest.param(
+            {"stage": "receipt_upload", "status": 400}, "receipt_upload_failure", id="upload-400"
+        ),
     ],
 )
 def test_status_alone_decides_the_type(

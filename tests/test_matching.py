@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.conftest import WriteRules
 
 import failreason
 from failreason._normalize import fold
-from tests.conftest import WriteRules
 
 
 def engine_with(write_rules: WriteRules, match: str, message: str = "matched") -> failreason.Engine:
@@ -25,8 +25,7 @@ rules:
     match: {match}
     type: invalid_configuration
     message: {message!r}
-"""
-        .replace("    system: acme\n", "")
+""".replace("    system: acme\n", "")
     )
     return failreason.load(rules)
 
@@ -86,7 +85,7 @@ def test_regex_captures_keep_the_original_spelling(write_rules: WriteRules) -> N
     """Captures come from the original text, accents and case intact."""
     engine = engine_with(
         write_rules,
-        "{regex: 'kontot \"?(?P<account>[^\" ]+)\"? existerar inte'}",
+        '{regex: \'kontot "?(?P<account>[^" ]+)"? existerar inte\'}',
         "Account {{ account }}",
     )
     result = engine.classify({"message": 'Inköpskonto: KONTOT "4000-Å" existerar inte.'})
@@ -128,8 +127,9 @@ def test_regex_runs_in_linear_time_on_hostile_input(write_rules: WriteRules) -> 
 def test_fields_equals_regex_exists_and_capture(write_rules: WriteRules) -> None:
     """JSON-path fields test values in the parsed body and capture them."""
     match = (
-        "{fields: {'\"o:errorDetails\"[].\"o:errorCode\"': {equals: INVALID_KEY_OR_REF},"
-        " '\"o:errorDetails\"[].detail': {regex: 'invalid (?P<field>\\w+) reference key (?P<key>\\w+)'},"
+        '{fields: {\'"o:errorDetails"[]."o:errorCode"\': {equals: INVALID_KEY_OR_REF},'
+        " '\"o:errorDetails\"[].detail':"
+        " {regex: 'invalid (?P<field>\\w+) reference key (?P<key>\\w+)'},"
         " 'title': {exists: true, capture: title}}}"
     )
     engine = engine_with(write_rules, match, "{{ field }} {{ key }} ({{ title }})")
@@ -169,7 +169,9 @@ def test_params_optional_capture(write_rules: WriteRules) -> None:
         "{code: x, params: {journal: {capture: journal, optional: true}}}",
         "{% if journal is defined %}J {{ journal }}{% else %}no journal{% endif %}",
     )
-    assert engine.classify({"code": "x", "params": {"journal": "Sales"}}).failure_reason == "J Sales"
+    assert (
+        engine.classify({"code": "x", "params": {"journal": "Sales"}}).failure_reason == "J Sales"
+    )
     assert engine.classify({"code": "x"}).failure_reason == "no journal"
 
 

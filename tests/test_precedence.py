@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import failreason
 from tests.conftest import WriteRules
+
+import failreason
 
 RULE = """\
   - id: {id}
@@ -15,8 +16,10 @@ RULE = """\
 
 def rules_file(*rules: dict[str, str], system: str | None = None) -> str:
     head = f"system: {system}\n" if system else ""
-    return head + "rules:\n" + "".join(
-        RULE.format(**{"type": "unexpected_failure", **rule}) for rule in rules
+    return (
+        head
+        + "rules:\n"
+        + "".join(RULE.format(**{"type": "unexpected_failure", **rule}) for rule in rules)
     )
 
 
@@ -25,7 +28,9 @@ def test_system_specific_rule_beats_a_generic_one_of_higher_priority(
 ) -> None:
     """A rule for the error's system is tried before any generic rule, whatever the priority."""
     text = rules_file({"id": "acme.generic", "match": "{status: 400}"}) + "    priority: 50\n"
-    rules = write_rules(a=text, b=rules_file({"id": "acme.xero", "match": "{status: 400}"}, system="xero"))
+    rules = write_rules(
+        a=text, b=rules_file({"id": "acme.xero", "match": "{status: 400}"}, system="xero")
+    )
     engine = failreason.load(rules)
     assert engine.classify({"system": "xero", "status": 400}).rule_id == "acme.xero"
     assert engine.classify({"system": "myob", "status": 400}).rule_id == "acme.generic"
@@ -34,8 +39,14 @@ def test_system_specific_rule_beats_a_generic_one_of_higher_priority(
 def test_higher_priority_first_then_file_order(write_rules: WriteRules) -> None:
     """Among equals, the higher priority wins; among equal priorities, the earlier rule."""
     rules = write_rules(
-        a=rules_file({"id": "acme.first", "match": "{status: 400}"}, {"id": "acme.second", "match": "{status: 400}"}),
-        b=rules_file({"id": "acme.urgent", "match": "{status: 409}"}, {"id": "acme.urgent2", "match": "{status: 409}"})
+        a=rules_file(
+            {"id": "acme.first", "match": "{status: 400}"},
+            {"id": "acme.second", "match": "{status: 400}"},
+        ),
+        b=rules_file(
+            {"id": "acme.urgent", "match": "{status: 409}"},
+            {"id": "acme.urgent2", "match": "{status: 409}"},
+        )
         + "    priority: 5\n",
     )
     engine = failreason.load(rules)

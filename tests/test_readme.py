@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -18,7 +19,9 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
 
 
-@pytest.mark.parametrize("code", [pytest.param(c, id=f"python-{i}") for i, c in enumerate(blocks("python"))])
+@pytest.mark.parametrize(
+    "code", [pytest.param(c, id=f"python-{i}") for i, c in enumerate(blocks("python"))]
+)
 def test_python_example_runs(code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each Python example runs (its asserts hold) from a folder with empty user directories."""
     (tmp_path / "my-rules").mkdir()
@@ -42,6 +45,4 @@ def test_command_line_example_output_is_what_classify_prints(engine: failreason.
     envelope_line, output_line = shell.strip().splitlines()
     envelope = re.search(r"echo '(.*)' \|", envelope_line)
     assert envelope is not None
-    import json
-
     assert json.loads(output_line) == engine.classify(json.loads(envelope.group(1))).to_json()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import failreason
-from failreason._examples import run_examples
+from failreason._examples import ExampleOutcome, run_examples
+from tests.conftest import WriteRules
 
 ENGINE = failreason.load()
 OUTCOMES = run_examples(ENGINE)
@@ -20,14 +21,14 @@ def test_every_built_in_rule_has_an_example() -> None:
     "outcome",
     [pytest.param(o, id=f"{o.rule.id}-{i}") for i, o in enumerate(OUTCOMES)],
 )
-def test_rule_example(outcome: object) -> None:
+def test_rule_example(outcome: ExampleOutcome) -> None:
     """The example is decided by its own rule, with the reason it states."""
-    assert getattr(outcome, "problem") is None, str(outcome)
+    assert outcome.problem is None, str(outcome)
 
 
-def test_a_wrong_example_is_reported(write_rules: object) -> None:
+def test_a_wrong_example_is_reported(write_rules: WriteRules) -> None:
     """The harness catches an example that another rule decides."""
-    rules = write_rules(  # type: ignore[operator]
+    rules = write_rules(
         acme="""\
 rules:
   - id: acme.never
@@ -39,4 +40,7 @@ rules:
 """
     )
     [outcome] = [o for o in run_examples(failreason.load(rules)) if o.rule.id == "acme.never"]
-    assert outcome.problem == "decided by rule 'generic.rate-limit' (accounting_system_rate_limit), not this one"
+    assert (
+        outcome.problem
+        == "decided by rule 'generic.rate-limit' (accounting_system_rate_limit), not this one"
+    )

@@ -1,4 +1,4 @@
-"""Every row of Pleo's "Update Export Items" tables gives its type and wording, letter for letter."""
+"""Every row of Pleo's "Update Export Items" tables: its type and its wording, to the letter."""
 
 from __future__ import annotations
 
@@ -179,10 +179,17 @@ def test_common_errors_reported_by_the_accounting_system(
 
 def test_other_errors_pass_the_accounting_system_message(engine: failreason.Engine) -> None:
     """Anything the tables do not name is a validation failure carrying the AS's message."""
-    raw = {"status": 400, "body": {"error": {"message": "Posting date is not within your range of allowed posting dates."}}}
+    raw = {
+        "status": 400,
+        "body": {
+            "error": {"message": "Posting date is not within your range of allowed posting dates."}
+        },
+    }
     result = engine.classify(raw)
     assert result.failure_reason_type == "accounting_system_validation_failure"
-    assert result.failure_reason == "Posting date is not within your range of allowed posting dates."
+    assert (
+        result.failure_reason == "Posting date is not within your range of allowed posting dates."
+    )
     assert result.rule_id == "fallback"
 
 
@@ -197,4 +204,6 @@ def test_fallback_without_a_message_names_the_status(engine: failreason.Engine) 
 def test_missing_journal_without_its_name_says_so_plainly(engine: failreason.Engine) -> None:
     """A missing journal the connector cannot name does not print an empty 'Journal  missing'."""
     result = engine.classify({"stage": "validation", "code": "missing_journal"})
-    assert result.failure_reason == "A journal is missing: provide the journal in the configurations"
+    assert (
+        result.failure_reason == "A journal is missing: provide the journal in the configurations"
+    )

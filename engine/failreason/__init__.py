@@ -1,8 +1,8 @@
 """failreason: accounting-system errors in, Pleo failure reasons out.
 
-    engine = failreason.load()
-    result = engine.classify({"system": "xero", "status": 400, "body": {...}})
-    result.failure_reason_type, result.failure_reason
+engine = failreason.load()
+result = engine.classify({"system": "xero", "status": 400, "body": {...}})
+result.failure_reason_type, result.failure_reason
 """
 
 from failreason._engine import Engine, Explanation, Step

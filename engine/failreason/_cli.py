@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
@@ -19,6 +20,7 @@ from failreason._load import load
 from failreason._schema import rule_file_schema
 
 OK, SOME_FAILED, CANNOT_RUN = 0, 1, 2
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,7 +79,7 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 
 def _lines(name: str) -> Iterator[tuple[int, str]]:
-    stream = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115
+    stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
     try:
         for number, line in enumerate(stream, start=1):
             if line.strip():
@@ -87,8 +89,8 @@ def _lines(name: str) -> Iterator[tuple[int, str]]:
             stream.close()
 
 
-def _envelopes(name: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """Each non-blank line's envelope, or the reason it is not one."""
+def _each(name: str, handle: Callable[[dict[str, Any]], T]) -> Iterator[tuple[int, T | str]]:
+    """``handle`` applied to each non-blank line's envelope, or why the line is not one."""
     for number, line in _lines(name):
         try:
             value = json.loads(line)
@@ -96,38 +98,36 @@ def _envelopes(name: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
             yield number, f"invalid JSON: {exc.msg} at column {exc.colno}"
             continue
         if not isinstance(value, dict):
-            yield number, f"expected a JSON object (a raw-error envelope), got {type(value).__name__}"
+            kind = type(value).__name__
+            yield number, f"expected a JSON object (a raw-error envelope), got {kind}"
             continue
-        yield number, value
+        try:
+            yield number, handle(value)
+        except FailreasonError as exc:
+            yield number, str(exc)
 
 
 def _classify(args: argparse.Namespace, out: IO[str]) -> int:
-    engine = _engine(args)
     status = OK
-    for number, envelope in _envelopes(args.input):
-        record: dict[str, Any]
-        try:
-            if isinstance(envelope, str):
-                raise FailreasonError(envelope)
-            record = engine.classify(envelope).to_json()
-        except FailreasonError as exc:
-            record, status = {"line": number, "error": str(exc)}, SOME_FAILED
+    for number, outcome in _each(args.input, _engine(args).classify):
+        if isinstance(outcome, str):
+            record: dict[str, Any] = {"line": number, "error": outcome}
+            status = SOME_FAILED
+        else:
+            record = outcome.to_json()
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()  # a connector reading our output line by line must not wait for the end
     return status
 
 
 def _explain(args: argparse.Namespace, out: IO[str]) -> int:
-    engine = _engine(args)
     status = OK
-    for number, envelope in _envelopes(args.input):
-        try:
-            if isinstance(envelope, str):
-                raise FailreasonError(envelope)
-            out.write(_format_explanation(number, engine.explain(envelope)))
-        except FailreasonError as exc:
-            out.write(f"line {number}: error: {exc}\n\n")
+    for number, outcome in _each(args.input, _engine(args).explain):
+        if isinstance(outcome, str):
+            out.write(f"line {number}: error: {outcome}\n\n")
             status = SOME_FAILED
+        else:
+            out.write(_format_explanation(number, outcome))
     return status
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from failreason._body import parse_body
 from failreason._clean import clean_text, join_messages, redact, truncate
-from failreason._envelope import Envelope, to_envelope
+from failreason._envelope import to_envelope
 from failreason._extract import Profile, extract
 from failreason._normalize import fold
 from failreason._render import RenderError

@@ -164,7 +164,9 @@ def _params(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise EnvelopeError(f"'params' must be a mapping such as {{'journal': 'Purchases'}}; got {value!r}")
+        raise EnvelopeError(
+            f"'params' must be a mapping such as {{'journal': 'Purchases'}}; got {value!r}"
+        )
     _check_json(value, "params")
     return dict(value)
 

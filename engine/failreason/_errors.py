@@ -1,9 +1,9 @@
 """Exceptions, split by who has to act on them.
 
-    FailreasonError                 base of everything failreason raises
-    ├── RuleFileError               rule authors: a rule or template file is wrong
-    │                               (carries every problem found, each located)
-    └── EnvelopeError (TypeError)   programmers: a raw-error envelope is malformed
+FailreasonError                 base of everything failreason raises
+├── RuleFileError               rule authors: a rule or template file is wrong
+│                               (carries every problem found, each located)
+└── EnvelopeError (TypeError)   programmers: a raw-error envelope is malformed
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Run the examples written next to each rule: the shared harness of ``failreason test`` and pytest."""
+"""The examples written next to each rule, run by ``failreason test`` and by pytest alike."""
 
 from __future__ import annotations
 

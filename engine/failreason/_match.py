@@ -235,4 +235,3 @@ class Not:
 
     def __repr__(self) -> str:
         return f"not({self.part!r})"
-

@@ -197,9 +197,7 @@ class _RuleLoader:
             self.problems.at(doc.locate(("extract",)), str(exc))
             return None
 
-    def _file_rules(
-        self, doc: LocatedDocument, broken: tuple[str, ...], rank: int
-    ) -> list[Rule]:
+    def _file_rules(self, doc: LocatedDocument, broken: tuple[str, ...], rank: int) -> list[Rule]:
         rules = doc.data.get("rules")
         if not isinstance(rules, list):
             return []
@@ -259,11 +257,16 @@ class _RuleLoader:
                 if data["template"] not in self.template_names:
                     hint = suggest(data["template"], self.template_names)
                     message = f"no template named {data['template']!r} in the templates directories"
-                    self.problems.add(2, Problem(doc.locate(where), message, format_path(where), hint))
+                    self.problems.add(
+                        2, Problem(doc.locate(where), message, format_path(where), hint)
+                    )
                 return None
         else:
             template = compile_source(
-                self.env, data["message"], f"{data['id']}:message", doc.locate(where),
+                self.env,
+                data["message"],
+                f"{data['id']}:message",
+                doc.locate(where),
                 self.problems.at,
             )
             if template is None:
@@ -272,7 +275,12 @@ class _RuleLoader:
         return template
 
     def _check_variables(
-        self, doc: LocatedDocument, where: DocPath, rule_id: str, template: Template, matcher: Matcher
+        self,
+        doc: LocatedDocument,
+        where: DocPath,
+        rule_id: str,
+        template: Template,
+        matcher: Matcher,
     ) -> None:
         known = CONTEXT_NAMES | matcher.capture_names()
         for name in sorted(template.variables - known):
@@ -286,6 +294,4 @@ class _RuleLoader:
 def _under(broken_paths: tuple[str, ...], at: DocPath) -> bool:
     """Whether the schema rejected something at or under ``at``: such parts are not compiled."""
     prefix = format_path(at)
-    return any(
-        p == prefix or p.startswith((prefix + ".", prefix + "[")) for p in broken_paths
-    )
+    return any(p == prefix or p.startswith((prefix + ".", prefix + "[")) for p in broken_paths)

@@ -69,7 +69,9 @@ def _last_key(path: DocPath) -> str:
 def _explain(error: ValidationError, doc: LocatedDocument) -> Iterator[Problem]:
     path: DocPath = tuple(error.absolute_path)
     shown = format_path(path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+    instance: Any = error.instance  # jsonschema types these as "maybe unset"; here they are set
+    expected: Any = error.validator_value
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
         yield from _unknown_keys(error, doc, path)
         return
     if error.validator in ("anyOf", "oneOf"):
@@ -77,26 +79,25 @@ def _explain(error: ValidationError, doc: LocatedDocument) -> Iterator[Problem]:
         if form is None:
             yield from _explain(best_match(error.context or []) or error, doc)
             return
-        yield Problem(doc.locate(path), f"{error.instance!r} is not {form}", shown)
+        yield Problem(doc.locate(path), f"{instance!r} is not {form}", shown)
         return
     if error.validator == "enum":
         key = _last_key(path)
         what = "failureReasonType" if key == "type" else key or "value"
         yield Problem(
             doc.locate(path),
-            f"unknown {what} {error.instance!r}",
+            f"unknown {what} {instance!r}",
             shown,
-            suggest(error.instance, error.validator_value),
+            suggest(instance, expected),
         )
         return
     if error.validator == "required":
         yield Problem(doc.locate(path), error.message.replace("property", "key"), shown)
         return
     if error.validator == "type":
-        expected = error.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        got = _TYPE_NAMES.get(_json_type(error.instance), "something else")
+        got = _TYPE_NAMES.get(_json_type(instance), "something else")
         yield Problem(doc.locate(path), f"expected {wanted}, got {got}", shown)
         return
     yield Problem(doc.locate(path), error.message, shown)
@@ -104,7 +105,8 @@ def _explain(error: ValidationError, doc: LocatedDocument) -> Iterator[Problem]:
 
 def _unknown_keys(error: ValidationError, doc: LocatedDocument, path: DocPath) -> Iterator[Problem]:
     known = sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
-    for key in error.instance:
+    instance: Any = error.instance
+    for key in instance:
         if key in known:
             continue
         hint = suggest(key, known) or ("allowed keys: " + ", ".join(known) if known else "")

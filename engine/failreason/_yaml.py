@@ -55,14 +55,14 @@ def load_yaml(text: str, file: str) -> LocatedDocument | Problem:
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         reason = " ".join(part for part in (exc.context, exc.problem) if part)
         return Problem(Location(file, line, column), f"invalid YAML: {reason}")
-    except _DuplicateKey as dup:
+    except _DuplicateKeyError as dup:
         return Problem(dup.location, dup.message, dup.path)
     finally:
         loader.dispose()
     return LocatedDocument(file, data, document.values, document.keys)
 
 
-class _DuplicateKey(Exception):
+class _DuplicateKeyError(Exception):
     def __init__(self, location: Location, message: str, path: str) -> None:
         super().__init__(message)
         self.location, self.message, self.path = location, message, path
@@ -80,7 +80,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: DocPath, doc: Located
                 where = Location(
                     doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 )
-                raise _DuplicateKey(where, f"duplicate key {key!r}", format_path(path))
+                raise _DuplicateKeyError(where, f"duplicate key {key!r}", format_path(path))
             doc.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = _build(loader, value_node, (*path, key), doc)
         return result
