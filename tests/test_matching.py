@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import string
-import time
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.conftest import WriteRules
 
 import failreason
 from failreason._normalize import fold
+from tests.conftest import WriteRules
 
 
 def engine_with(write_rules: WriteRules, match: str, message: str = "matched") -> failreason.Engine:
@@ -115,13 +114,14 @@ def test_case_and_accents_fold_to_one_form(text: str) -> None:
 
 
 def test_regex_runs_in_linear_time_on_hostile_input(write_rules: WriteRules) -> None:
-    """A pattern that backtracks exponentially in Python's re is harmless under RE2."""
+    """A pattern that backtracks exponentially in Python's re finishes under RE2.
+
+    Python's re would not return from this search within the age of the universe, so the
+    test finishing at all is the check; benchmarks/ measures the time.
+    """
     engine = engine_with(write_rules, "{regex: '^(a+)+$'}")
-    hostile = "a" * 50_000 + "!"
-    started = time.perf_counter()
-    assert not decides(engine, {"message": hostile})
-    # Generous bound: Python's re would not finish this within the age of the universe.
-    assert time.perf_counter() - started < 5
+    assert not decides(engine, {"message": "a" * 50_000 + "!"})
+    assert decides(engine, {"message": "a" * 50_000})
 
 
 def test_fields_equals_regex_exists_and_capture(write_rules: WriteRules) -> None:

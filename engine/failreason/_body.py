@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import codecs
 import html
+import itertools
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -172,7 +173,7 @@ def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
 
 def _as_text(text: str) -> ParsedBody:
     budget = [_MAX_REPAIRS]
-    for match in _candidates(text):
+    for match in itertools.islice(_DOCUMENT_START.finditer(text), _MAX_CANDIDATES):
         start = match.start()
         if text[start] == "<":
             tree = _xml_at(text, start)
@@ -190,15 +191,6 @@ def _as_text(text: str) -> ParsedBody:
 _DOCUMENT_START = re.compile(r"[{\[](?=\s*(?:\"|\\\"|\{))|<(?=\?xml|[A-Za-z_])")
 
 
-def _candidates(text: str) -> list[re.Match[str]]:
-    found = []
-    for match in _DOCUMENT_START.finditer(text):
-        found.append(match)
-        if len(found) == _MAX_CANDIDATES:
-            break
-    return found
-
-
 def _collapse(*parts: str) -> str:
     return " ".join(" ".join(parts).split())
 
@@ -214,9 +206,12 @@ def _json_at(text: str, start: int, budget: list[int]) -> tuple[JSON, int] | Non
         value, end = _load(_unescape(text[start:]), 0, budget)[0], len(text)
     else:
         value, end = _load(text, start, budget)
-    if value is _FAILED or not _is_document(value, whole=start == 0):
-        return None
-    return _expand(value, 0), end
+    # Inside text only a non-empty object or array counts; a whole body may also be
+    # an empty one, or a JSON string (which may hold a document itself).
+    whole = start == 0
+    if isinstance(value, dict | list) and (whole or value):
+        return _expand(value, 0), end
+    return (value, end) if whole and isinstance(value, str) else None
 
 
 _ESCAPED_STARTS = ('{\\"', '[\\"', '[{\\"')
@@ -227,14 +222,6 @@ def _load(text: str, start: int, budget: list[int]) -> tuple[JSON, int]:
         return _DECODER.raw_decode(text, start)
     except (ValueError, RecursionError):
         return _repaired(text[start:], budget), len(text)
-
-
-def _is_document(value: JSON, *, whole: bool) -> bool:
-    # Inside text only a non-empty object or array counts; a whole body may also
-    # be an empty one, or a JSON string (which may hold a document itself).
-    if isinstance(value, dict | list):
-        return whole or bool(value)
-    return whole and isinstance(value, str)
 
 
 def _unescape(text: str) -> str:
@@ -254,7 +241,8 @@ def _repaired(text: str, budget: list[int]) -> JSON:
     if budget[0] <= 0 or len(text) > _MAX_REPAIR_CHARS:
         return _FAILED
     budget[0] -= 1
-    text = _without_truncation_mark(text)
+    for mark in _TRUNCATION_MARKS:  # what the logging added when it cut the body
+        text = text.rstrip().removesuffix(mark)
     closed, last_comma = _close_json(text)
     candidates = [closed]
     if last_comma > 0:
@@ -265,14 +253,6 @@ def _repaired(text: str, budget: list[int]) -> JSON:
         except (ValueError, RecursionError):
             continue
     return _FAILED
-
-
-def _without_truncation_mark(text: str) -> str:
-    text = text.rstrip()
-    for mark in _TRUNCATION_MARKS:
-        if text.endswith(mark):
-            return text[: -len(mark)].rstrip()
-    return text
 
 
 def _close_json(text: str) -> tuple[str, int]:
@@ -351,7 +331,10 @@ def _expand(value: JSON, depth: int) -> JSON:
 
 
 def _render(tree: JSON) -> str:
-    """Readable text for a tree: "key: value" for every leaf, joined by "; "."""
+    """Readable text for a tree: its leaves joined by "; ".
+
+    Strings speak for themselves; numbers and booleans get their key ("ErrorCode: 4032").
+    """
     parts: list[str] = []
     _render_into(tree, "", parts, 0)
     return " ".join("; ".join(parts).split())
@@ -366,6 +349,8 @@ def _render_into(value: JSON, key: str, parts: list[str], depth: int) -> None:
     elif isinstance(value, list):
         for child in value:
             _render_into(child, key, parts, depth + 1)
+    elif isinstance(value, str):
+        parts.append(value)
     else:
         text = json.dumps(value) if isinstance(value, bool) else str(value)
         parts.append(f"{key}: {text}" if key else text)
@@ -379,54 +364,78 @@ _MARKUP = re.compile(r"<[!?/]?[A-Za-z_][^<>]*>|<!\[CDATA\[|\]\]>|<!--|-->")
 
 def _xml_at(text: str, start: int) -> JSON | None:
     """The XML element starting at ``start`` as a tree, keeping what precedes a break."""
-    if _DTD.search(text, start):  # no DTD, so no entity expansion from untrusted input
+    if _DTD.search(text):  # a body with a DTD is never parsed: no entity expansion
         return None
-    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-    root: ET.Element | None = None
-    complete = False
+    target = _TreeTarget()
+    parser: ET.XMLParser[JSON] = ET.XMLParser(target=target)  # noqa: S314 -- DTDs refused above
     try:
         parser.feed(text[start:])
         parser.close()
     except ET.ParseError:
-        pass
-    try:
-        for event in parser.read_events():
-            element = event[-1]
-            if isinstance(element, ET.Element):
-                root = element if root is None else root
-                complete = complete or (event[0] == "end" and element is root)
-    except ET.ParseError:
-        pass
-    if root is None or root.tag.rpartition("}")[2].lower() == "html":
+        pass  # cut off or followed by other text: keep what was read
+    complete = bool(target.root)
+    tree = target.finish()
+    if not isinstance(tree, dict) or _local(target.root_name).lower() == "html":
         return None
-    if not (len(root) or root.attrib or (complete and start == 0)):
-        return None
-    return {_local(root.tag): _element(root, 0)}
+    root_value = next(iter(tree.values()))
+    return tree if isinstance(root_value, dict) or (complete and start == 0) else None
 
 
 def _local(name: str) -> str:
     return name.rpartition("}")[2]
 
 
-def _element(element: ET.Element, depth: int) -> JSON:
-    text = (element.text or "").strip()
-    if not len(element) and not element.attrib:
-        return text
-    node: dict[str, JSON] = {"@" + _local(k): v for k, v in element.attrib.items()}
-    texts = [text]
-    for child in element if depth < MAX_DEPTH else ():
-        name, value = _local(child.tag), _element(child, depth + 1)
-        if name not in node:
-            node[name] = value
-        elif isinstance(node[name], list):
-            node[name].append(value)
+class _TreeTarget:
+    """Builds the tree straight from parser events, so a document that breaks off keeps
+    all it read, including the text of the element left open."""
+
+    def __init__(self) -> None:
+        self.open: list[tuple[str, dict[str, JSON], list[str]]] = []
+        self.root: dict[str, JSON] = {}
+        self.root_name = ""
+        self.ignored = 0  # open elements below MAX_DEPTH
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self.ignored or len(self.open) >= MAX_DEPTH:
+            self.ignored += 1
+            return
+        self.root_name = self.root_name or tag
+        node: dict[str, JSON] = {"@" + _local(key): value for key, value in attrib.items()}
+        self.open.append((_local(tag), node, []))
+
+    def end(self, tag: str) -> None:  # the parser itself checks that tags nest
+        if self.ignored:
+            self.ignored -= 1
+        elif self.open:
+            self._close()
+
+    def data(self, data: str) -> None:
+        if self.open and not self.ignored:
+            self.open[-1][2].append(data)
+
+    def finish(self) -> JSON:
+        while self.open:
+            self._close()
+        return self.root or None
+
+    def _close(self) -> None:
+        name, node, texts = self.open.pop()
+        value: JSON = "".join(texts).strip()
+        if node:
+            if value:
+                node["#text"] = " ".join(value.split())
+            value = node
+        if not self.open:
+            self.root = {name: value}
+            return
+        parent, parent_texts = self.open[-1][1], self.open[-1][2]
+        parent_texts.append(" ")  # text on either side of a child stays apart
+        if name not in parent:
+            parent[name] = value
+        elif isinstance(parent[name], list):
+            parent[name].append(value)
         else:
-            node[name] = [node[name], value]
-        texts.append((child.tail or "").strip())
-    joined = " ".join(part for part in texts if part)
-    if joined:
-        node["#text"] = joined
-    return node
+            parent[name] = [parent[name], value]
 
 
 def _markup_text(text: str) -> str:

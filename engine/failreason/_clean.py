@@ -23,7 +23,7 @@ _TAG = re.compile(
     r"\s*/?>"
 )
 _LITERAL_ESCAPES = re.compile(r"\\[rnt]")
-_JSON_OPEN = re.compile(r"[{\[]+\s*(?=\")")
+_JSON_OPEN = re.compile(r"(?<![{\[])[{\[]+\s*(?=\")")  # only from the start of a run
 _JSON_CLOSE = re.compile(r"(?<=\")\s*[}\]]+")
 _LEADING_NOISE = " ,;:}]"
 _TRAILING_NOISE = " ,;:{["
@@ -135,8 +135,9 @@ def _redact_key_value(match: re.Match[str]) -> str:
         value, wrap = single, "'"
     else:
         value, wrap = bare, ""
-    if not value.strip() or value.startswith(REDACTED[:-1]):
-        return match.group(0)
+    credential = value.split()[-1] if value.strip() else ""
+    if not credential or credential.startswith(REDACTED[:-1]):
+        return match.group(0)  # nothing there, or a scheme already redacted
     return f"{quote}{key}{quote}{separator}{wrap}{REDACTED}{wrap}"
 
 

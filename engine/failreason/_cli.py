@@ -18,6 +18,7 @@ from failreason._errors import FailreasonError, RuleFileError
 from failreason._examples import run_examples
 from failreason._load import load
 from failreason._schema import rule_file_schema
+from failreason._score import format_score, score
 
 OK, SOME_FAILED, CANNOT_RUN = 0, 1, 2
 T = TypeVar("T")
@@ -63,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="run the examples written next to every rule")
     _engine_options(test)
     test.set_defaults(run=_test)
+
+    scoring = commands.add_parser(
+        "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"
+    )
+    _engine_options(scoring)
+    scoring.add_argument("input", metavar="FILE|-")
+    scoring.add_argument("--format", choices=("text", "json"), default="text")
+    scoring.add_argument(
+        "--min", type=float, default=0.0, metavar="RATIO", help="exit 1 below this share (0-1)"
+    )
+    scoring.set_defaults(run=_score)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of rule files")
     schema.set_defaults(run=_schema)
@@ -166,6 +178,21 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
         out.write(f"{outcome}\n")
     out.write(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed\n")
     return SOME_FAILED if failed else OK
+
+
+def _score(args: argparse.Namespace, out: IO[str]) -> int:
+    rows = []
+    for number, line in _lines(args.input):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise FailreasonError(f"{args.input}:{number}: invalid JSON: {exc.msg}") from exc
+    result = score(_engine(args), rows)
+    if args.format == "json":
+        out.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        out.write(format_score(result))
+    return OK if result.ratio >= args.min else SOME_FAILED
 
 
 def _schema(args: argparse.Namespace, out: IO[str]) -> int:

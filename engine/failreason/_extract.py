@@ -2,17 +2,18 @@
 
 A `Profile` lists, per accounting system, where its errors sit (`ErrorSource`)
 and which of their fields hold the message and the code. Sources are tried in
-order; messages come from the first source that yields a specific one, codes
-from every source. A source whose path does not match at the root is tried from
-each nested object in document order, so ``errormessage.error[]`` finds Sage
-Intacct errors wherever the response nests them and ``Fault.Error[]`` finds
-QuickBooks errors inside an XML ``IntuitResponse``.
+order: messages come from the first source that yields a specific one; codes
+come from every source (or from the generic walk when no source has any). A
+source whose path does not match at the root is tried from each nested object
+in document order, so ``errormessage.error[]`` finds Sage Intacct errors
+wherever the response nests them and ``Fault.Error[]`` finds QuickBooks errors
+inside an XML ``IntuitResponse``.
 
 When no source yields a message (or there is no profile) a generic walk collects
 strings under message-like keys (message, detail, description, reason, ...) and
 codes under code-like keys. Bare HTTP reason phrases ("Bad Request") and generic
 wrappers ("A validation exception occurred") give way to anything more specific.
-Without a tree, the body's readable text is the message.
+Without a tree, the body's readable text (for HTML, its summary) is the message.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _from_tree(tree: JSON, profile: Profile) -> tuple[list[str], list[str]]:
         if chosen:
             continue
         messages = [m for obj in objects if (m := _object_message(obj, source.message))]
-        chosen = [m for m in messages if not is_weak(m)]
+        chosen = [m for m in messages if not _is_weak(m)]
         weak = weak or messages
     if not chosen or not codes:
         walk = _Walk(tree)
@@ -125,7 +126,7 @@ def _containers(tree: JSON) -> Iterator[JSON]:
         if depth > 0:
             seen += 1
             yield value
-        if depth < MAX_DEPTH:
+        if depth < MAX_DEPTH and isinstance(value, dict | list):
             children = value.values() if isinstance(value, dict) else value
             stack.extend(
                 (child, depth + 1)
@@ -171,7 +172,7 @@ def _code_of(value: JSON) -> str:
 def _object_message(obj: JSON, paths: Sequence[Path]) -> str:
     """One error's message: its parts, minus weak ones and ones repeated in another."""
     parts = [text for part in _texts(obj, paths) if (text := clean_text(part))]
-    specific = [part for part in parts if not is_weak(part)]
+    specific = [part for part in parts if not _is_weak(part)]
     return join_messages(_drop_contained(specific or parts))
 
 
@@ -198,7 +199,7 @@ _TEXT_KEYS = frozenset({"text", "value"})
 _IDENTIFIER = re.compile(r"[A-Za-z][\w.:-]{0,79}")
 
 
-def normalise_key(key: object) -> str:
+def _normalise_key(key: object) -> str:
     """``"o:errorCode"`` -> ``"errorcode"``, ``"description2"`` -> ``"description"``."""
     local = str(key).rpartition(":")[2]
     return "".join(char for char in local.lower() if char.isalnum()).rstrip("0123456789")
@@ -226,7 +227,7 @@ class _Walk:
                 continue
             if isinstance(value, dict):
                 inner = _is_message_key(key)
-                items = [(v, normalise_key(k), inner, depth + 1) for k, v in value.items()]
+                items = [(v, _normalise_key(k), inner, depth + 1) for k, v in value.items()]
                 stack.extend(reversed(items))
             elif isinstance(value, list):
                 stack.extend((v, key, under_message, depth + 1) for v in reversed(value))
@@ -246,17 +247,17 @@ class _Walk:
         elif key.endswith("title"):
             self.titles.append(text)
         elif _is_message_key(key) or key in _ERROR_KEYS or (under_message and key in _TEXT_KEYS):
-            (self.weak if is_weak(text) else self.specific).append(text)
+            (self.weak if _is_weak(text) else self.specific).append(text)
         elif key in _CODE_KEYS:
             self.codes.append(text)
 
     def messages(self) -> list[str]:
         """Specific messages, else specific titles."""
-        titles = [title for title in self.titles if not is_weak(title)]
+        titles = [title for title in self.titles if not _is_weak(title)]
         return _drop_contained(self.specific or titles)
 
     def weak_messages(self) -> list[str]:
-        return _drop_contained(self.weak + [t for t in self.titles if is_weak(t)])
+        return _drop_contained(self.weak + [t for t in self.titles if _is_weak(t)])
 
 
 # --- weak messages and deduplication ---------------------------------------------------
@@ -282,7 +283,7 @@ _WEAK = frozenset(
 )
 
 
-def is_weak(message: str) -> bool:
+def _is_weak(message: str) -> bool:
     """A bare HTTP reason phrase or a generic wrapper such as "Validation failed"."""
     return _loose(message, digits=False) in _WEAK
 

@@ -1,0 +1,104 @@
+"""Score the engine on labelled errors: how often the type given is one a reader would accept.
+
+A labelled line is ``{"id": ..., "input": <envelope>, "expected": TYPE, "accept": [TYPE, ...]}``
+(``accept`` defaults to ``[expected]``), the format of the shared error corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from failreason._engine import Engine
+from failreason._errors import FailreasonError
+
+
+@dataclass(frozen=True)
+class Scored:
+    id: str
+    system: str
+    accept: tuple[str, ...]
+    got: str
+    rule_id: str
+    reason: str
+
+    @property
+    def hit(self) -> bool:
+        return self.got in self.accept
+
+
+@dataclass(frozen=True)
+class Score:
+    entries: tuple[Scored, ...]
+
+    @property
+    def hits(self) -> int:
+        return sum(entry.hit for entry in self.entries)
+
+    @property
+    def ratio(self) -> float:
+        return self.hits / len(self.entries) if self.entries else 1.0
+
+    def by_system(self) -> dict[str, tuple[int, int]]:
+        """System → (hits, entries), systems sorted by name."""
+        table: dict[str, tuple[int, int]] = {}
+        for entry in sorted(self.entries, key=lambda e: e.system):
+            hits, total = table.get(entry.system, (0, 0))
+            table[entry.system] = (hits + entry.hit, total + 1)
+        return table
+
+    def misses(self) -> list[Scored]:
+        return [entry for entry in self.entries if not entry.hit]
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary ``failreason score --format json`` prints."""
+        return {
+            "accepted": self.hits,
+            "total": len(self.entries),
+            "bySystem": {
+                system: {"accepted": hits, "total": total}
+                for system, (hits, total) in self.by_system().items()
+            },
+            "misses": [
+                {
+                    "id": m.id,
+                    "system": m.system,
+                    "got": m.got,
+                    "rule": m.rule_id,
+                    "accept": m.accept,
+                }
+                for m in self.misses()
+            ],
+        }
+
+
+def score(engine: Engine, labelled: Iterable[Mapping[str, Any]]) -> Score:
+    """Classify each labelled entry; an entry whose input is malformed counts as a miss."""
+    entries = []
+    for number, row in enumerate(labelled, start=1):
+        envelope = row.get("input", {})
+        accept = tuple(row.get("accept") or [row.get("expected", "")])
+        system = str(envelope.get("system") or "(none)") if isinstance(envelope, dict) else "?"
+        try:
+            result = engine.classify(envelope)
+            got, rule_id, reason = result.failure_reason_type, result.rule_id, result.failure_reason
+        except FailreasonError as exc:
+            got, rule_id, reason = "(error)", "-", str(exc)
+        entries.append(Scored(str(row.get("id", number)), system, accept, got, rule_id, reason))
+    return Score(tuple(entries))
+
+
+def format_score(result: Score) -> str:
+    """A per-system table, the misses, and the total, for people."""
+    lines = [f"{'system':<22} {'accepted':>9}"]
+    for system, (hits, total) in result.by_system().items():
+        lines.append(f"{system:<22} {hits:>4}/{total:<4} {100 * hits / total:5.1f}%")
+    for miss in result.misses():
+        lines.append(
+            f"MISS {miss.id} ({miss.system}): got {miss.got} by {miss.rule_id}; "
+            f"accepted {', '.join(miss.accept)} | {miss.reason[:120]}"
+        )
+    total = len(result.entries)
+    lines.append(f"total: {result.hits}/{total} accepted ({100 * result.ratio:.1f}%)")
+    return "\n".join(lines) + "\n"
