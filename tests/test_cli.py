@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import WriteRules
 
 from failreason._cli import main
+from tests.conftest import WriteRules
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "errors.jsonl"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.corpus import corpus, sample
 
 import failreason
+from tests.corpus import corpus, sample
 
 GENERIC_CASES = [
     # (corpus id, rule that must decide, type)

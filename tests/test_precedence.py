@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import WriteRules
-
 import failreason
+from tests.conftest import WriteRules
 
 RULE = """\
   - id: {id}

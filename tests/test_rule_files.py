@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import WriteRules
 
 import failreason
+from tests.conftest import WriteRules
 
 GOOD_RULE = """\
 rules:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.conftest import WriteRules
 
 import failreason
+from tests.conftest import WriteRules
 
 
 def test_template_syntax_in_an_error_message_comes_out_literally(
