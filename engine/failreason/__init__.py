@@ -15,7 +15,9 @@ from failreason._errors import (
 )
 from failreason._load import load
 from failreason._result import Classification
+from failreason._rules import Example, Rule
 from failreason._schema import rule_file_schema
+from failreason._signal import Signal
 from failreason._vocabulary import ITEM_FAILURE_TYPES, STAGES
 
 __version__ = "0.1.0"
@@ -26,11 +28,14 @@ __all__ = [
     "Classification",
     "Engine",
     "EnvelopeError",
+    "Example",
     "Explanation",
     "FailreasonError",
     "Location",
     "Problem",
+    "Rule",
     "RuleFileError",
+    "Signal",
     "Step",
     "__version__",
     "load",

@@ -59,12 +59,16 @@ class Rule:
     template: Template
     priority: int
     retryable: bool
-    specific: bool
+    systems: frozenset[str]  # the systems it is restricted to; empty for a generic rule
     layer: int
     order: int
     location: Location
     description: str = ""
     examples: tuple[Example, ...] = field(default=(), repr=False)
+
+    @property
+    def specific(self) -> bool:
+        return bool(self.systems)
 
     @property
     def sort_key(self) -> tuple[int, int, int, int]:
@@ -231,7 +235,7 @@ class _RuleLoader:
             template=template,
             priority=data.get("priority", 0),
             retryable=data.get("retryable", data["type"] in RETRYABLE_BY_DEFAULT),
-            specific=system is not None or "system" in data["match"],
+            systems=_systems(system, data["match"]),
             layer=rank,
             order=self.order,
             location=doc.locate(at),
@@ -289,6 +293,13 @@ class _RuleLoader:
             )
             hint = suggest(name, known) or "capture it with a named regex group or `capture:`"
             self.problems.add(2, Problem(doc.locate(where), message, format_path(where), hint))
+
+
+def _systems(file_system: str | None, match: dict[str, Any]) -> frozenset[str]:
+    if file_system is not None:
+        return frozenset({file_system})
+    named = match.get("system", [])
+    return frozenset(str(s).lower() for s in (named if isinstance(named, list) else [named]))
 
 
 def _under(broken_paths: tuple[str, ...], at: DocPath) -> bool:
