@@ -1,0 +1,124 @@
+"""Checks and results around a job's report, shared by the sync and async clients."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from failreason._engine import Engine
+from failreason._ledger import Ledger, Rejection
+from failreason._load import load
+from failreason._pleo_http import IncompleteJobError, JobNotReportableError
+from failreason._policy import JOB_FINAL_STATUSES, JobEvent
+from failreason._result import Classification
+from failreason._vocabulary import ITEM_FAILURE_TYPES
+
+_SHOWN = 10  # missing items named in an error message; the exception carries all of them
+
+
+def check_reportable(job: Mapping[str, Any], job_id: str) -> None:
+    """A clear error for a job that cannot take updates, rather than a loop of 422s."""
+    status = str(job.get("status"))
+    if job.get("expiredAt") or job.get("failureReasonType") == "job_expired":
+        raise JobNotReportableError(
+            f"export job {job_id} expired at {job.get('expiredAt')}: its unfinished items are "
+            "abandoned; export them again in a new job",
+            type="JOB_EXPIRED",
+        )
+    if status in JOB_FINAL_STATUSES:
+        raise JobNotReportableError(
+            f"export job {job_id} is already {status}: no item can change any more",
+            type="JOB_FINISHED",
+        )
+    if status == "pending":
+        raise JobNotReportableError(
+            f"export job {job_id} is pending: post its `started` event first (client.start)",
+            type="JOB_NOT_STARTED",
+        )
+
+
+_default_engine: Engine | None = None
+
+
+def failed_item(
+    entry: str, raw_error: object, engine: Engine | None, context: Mapping[str, Any]
+) -> tuple[dict[str, Any], Classification]:
+    """The failed-item update for ``raw_error``, classified by ``engine`` (built-ins if None)."""
+    global _default_engine  # noqa: PLW0603 - the built-in engine is loaded once, on first use
+    if isinstance(raw_error, Classification):
+        result = raw_error
+    else:
+        if engine is None:
+            _default_engine = _default_engine or load()
+            engine = _default_engine
+        result = engine.classify(raw_error, **context)
+    return result.item_payload(entry), result
+
+
+def explicit_failure(entry: str, failure_type: str, reason: str) -> dict[str, Any]:
+    """A failed-item update with a type and reason the caller chose, checked."""
+    if failure_type not in ITEM_FAILURE_TYPES:
+        raise ValueError(f"{failure_type!r} is not one of Pleo's item failureReasonType values")
+    if not reason.strip():
+        raise ValueError("a failed item needs a non-empty failureReason")
+    return {
+        "accountingEntryId": entry,
+        "status": "failed",
+        "failureReasonType": failure_type,
+        "failureReason": reason,
+    }
+
+
+def completion_check(ledger: Ledger, fail_missing: tuple[str, str] | None) -> list[dict[str, Any]]:
+    """Updates that fail the items still without a final status, or an error naming them."""
+    missing = ledger.not_final()
+    if not missing:
+        return []
+    if fail_missing is None:
+        shown = ", ".join(missing[:_SHOWN]) + (" ..." if len(missing) > _SHOWN else "")
+        refused = [f"{r.accounting_entry_id} ({r.type})" for r in ledger.rejected.values()]
+        note = f"; Pleo refused: {', '.join(refused[:_SHOWN])}" if refused else ""
+        raise IncompleteJobError(
+            f"export job {ledger.job_id} has {len(missing)} items without a final status "
+            f"({shown}){note}; report them, or complete with fail_missing=(type, reason)",
+            missing,
+        )
+    failure_type, reason = fail_missing
+    return [explicit_failure(entry, failure_type, reason) for entry in missing]
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """How a job's report ended: the event posted and what each item got."""
+
+    job_id: str
+    event: JobEvent
+    successful: int
+    failed: int
+    sent: int  # item updates this run sent and Pleo accepted (resumed runs send fewer)
+    rejected: tuple[Rejection, ...]
+
+    @classmethod
+    def of(cls, ledger: Ledger, event: JobEvent) -> ReportOutcome:
+        finals = ledger.finals()
+        return cls(
+            job_id=ledger.job_id,
+            event=event,
+            successful=sum(1 for item in finals if item.get("status") == "successful"),
+            failed=sum(1 for item in finals if item.get("status") == "failed"),
+            sent=ledger.sent_count,
+            rejected=tuple(ledger.rejected.values()),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "jobId": self.job_id,
+            "event": self.event.event,
+            "failureReasonType": self.event.failure_reason_type,
+            "failureReason": self.event.failure_reason,
+            "successful": self.successful,
+            "failed": self.failed,
+            "sent": self.sent,
+            "rejected": [r.__dict__ for r in self.rejected],
+        }

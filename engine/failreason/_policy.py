@@ -1,0 +1,169 @@
+"""How to talk to Pleo reliably, as pure functions over values.
+
+The sync and async clients share this policy and only send, sleep and loop: batching, the
+retry decision and its delay, reading ``Retry-After``, and the job's outcome live here.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from failreason._clean import truncate
+
+T = TypeVar("T")
+
+MAX_BATCH = 100  # Pleo refuses more items per update (413 EXPORT_JOB_ITEMS_UPDATE_LIMIT)
+FINAL_STATUSES = frozenset({"successful", "failed"})
+JOB_FINAL_STATUSES = frozenset({"completed", "completed_with_errors", "failed"})
+DEFAULT_JOB_FAILURE_TYPE = "accounting_system_validation_failure"  # the seed's default
+
+
+def batches(items: Sequence[T], size: int = MAX_BATCH) -> Iterator[Sequence[T]]:
+    """``items`` in order, in slices of at most ``size``."""
+    if not 1 <= size <= MAX_BATCH:
+        raise ValueError(f"batch size must be between 1 and {MAX_BATCH}, got {size}")
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and in total time."""
+
+    max_attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_total: float = 120.0
+    max_retry_after: float = 60.0  # a server asking us to wait longer than this is not waited for
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """The delay before retry number ``attempt`` (1 for the first retry)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return rng.uniform(0, ceiling)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one request attempt ended with: a status, or a transport failure."""
+
+    status: int | None = None
+    retry_after: str | None = None
+    transport_error: bool = False
+    may_have_landed: bool = False  # the request was sent but its answer never came
+
+
+@dataclass(frozen=True)
+class Decision:
+    retry: bool
+    delay: float = 0.0
+    check_state_first: bool = False  # the last attempt may have landed: read Pleo back first
+    reason: str = ""
+
+
+def decide(
+    policy: RetryPolicy,
+    attempt: Attempt,
+    number: int,
+    elapsed: float,
+    *,
+    rng: random.Random,
+    now: datetime | None = None,
+) -> Decision:
+    """Whether to retry after attempt ``number`` (1-based) that ended as ``attempt``."""
+    if not (attempt.transport_error or is_transient(attempt.status)):
+        return Decision(False, reason=f"HTTP {attempt.status} is not retried")
+    if number >= policy.max_attempts:
+        return Decision(False, reason=f"gave up after {number} attempts")
+    delay = policy.backoff(number, rng)
+    if attempt.retry_after is not None:
+        asked = parse_retry_after(attempt.retry_after, now or datetime.now(UTC))
+        if asked is not None:
+            if asked > policy.max_retry_after:
+                return Decision(False, reason=f"Pleo asked to wait {asked:.0f} s")
+            delay = max(delay, asked)
+    if elapsed + delay > policy.max_total:
+        return Decision(False, reason=f"gave up after {elapsed:.0f} s")
+    return Decision(True, delay, attempt.may_have_landed, "transient failure")
+
+
+def is_transient(status: int | None) -> bool:
+    """429 and 5xx are worth retrying; other statuses will answer the same again."""
+    return status is not None and (status == 429 or status >= 500)
+
+
+def parse_retry_after(value: str, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` of seconds or an HTTP date; None if unreadable."""
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def exported_at(moment: datetime | None) -> str | None:
+    """A timestamp as Pleo wants it: UTC, whole seconds, ``Z``."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError("exported_at must be timezone-aware, so it converts to UTC correctly")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """The completion event for a job, from its items' final statuses."""
+
+    event: str
+    failure_reason_type: str | None = None
+    failure_reason: str | None = None
+
+    def payload(self, job_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"event": self.event, "jobId": job_id}
+        if self.failure_reason_type is not None:
+            body["failureReasonType"] = self.failure_reason_type
+            body["failureReason"] = self.failure_reason
+        return body
+
+
+def job_event(
+    items: Iterable[Mapping[str, Any]], type_for: Mapping[str, str] | None = None
+) -> JobEvent:
+    """``completed``, ``completed_with_errors`` or ``failed``, summarising the failures.
+
+    ``type_for`` maps an item failureReasonType to the job-level type used when every failed
+    item shares it; otherwise, and by default, the seed's ``accounting_system_validation_failure``.
+    """
+    finals = list(items)
+    failed = [item for item in finals if item.get("status") == "failed"]
+    if not failed:
+        return JobEvent("completed")
+    if len(failed) < len(finals):
+        return JobEvent("completed_with_errors")
+    types = {str(item.get("failureReasonType")) for item in failed}
+    job_type = DEFAULT_JOB_FAILURE_TYPE
+    if len(types) == 1 and type_for is not None:
+        job_type = type_for.get(types.pop(), DEFAULT_JOB_FAILURE_TYPE)
+    return JobEvent("failed", job_type, failure_summary(failed))
+
+
+def failure_summary(failed: Sequence[Mapping[str, Any]]) -> str:
+    """ "All 12 items failed. Most common (7): Tax Code S25 does not exist ..." for the job."""
+    counts: dict[str, int] = {}
+    for item in failed:
+        reason = str(item.get("failureReason") or "no reason given")
+        counts[reason] = counts.get(reason, 0) + 1
+    reason, count = max(counts.items(), key=lambda pair: pair[1])
+    noun = "item" if len(failed) == 1 else "items"
+    if len(counts) == 1:
+        return truncate(f"All {len(failed)} {noun} failed: {reason}")
+    return truncate(f"All {len(failed)} {noun} failed. Most common ({count}): {reason}")
