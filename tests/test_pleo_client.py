@@ -1,0 +1,260 @@
+"""The sync client's edge cases, scripted with httpx.MockTransport."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+import failreason
+from failreason._pleo import PleoClient
+from failreason._pleo_http import IncompleteJobError, JobNotReportableError, PleoError
+
+JOB = "job-1"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class FakePleo:
+    """Just enough of Pleo for scripted cases; ``script`` answers chosen requests first."""
+
+    def __init__(self, entries: int = 3, status: str = "in_progress") -> None:
+        self.job: dict[str, Any] = {"id": JOB, "status": status}
+        self.items = {
+            f"e{i}": {"accountingEntryId": f"e{i}", "status": "pending"} for i in range(entries)
+        }
+        self.script: list[Callable[[httpx.Request], httpx.Response | None]] = []
+        self.requests: list[httpx.Request] = []
+        self.events: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        while self.script:
+            answer = self.script.pop(0)(request)
+            if answer is not None:
+                return answer
+            break
+        return self.answer(request)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "GET" and path.endswith("/items"):
+            data = list(self.items.values())
+            return httpx.Response(200, json={"data": data, "pagination": {"hasNextPage": False}})
+        if request.method == "GET":
+            return httpx.Response(200, json={"data": self.job})
+        if request.method == "PUT":
+            return self.put(json.loads(request.content))
+        event = json.loads(request.content)
+        if self.job["status"] != "in_progress":
+            body = {"type": "INVALID_EXPORT_JOB_STATUS_CHANGE", "message": "already final"}
+            return httpx.Response(422, json=body)
+        self.events.append(event)
+        self.job["status"] = event["event"] if event["event"] != "started" else "in_progress"
+        return httpx.Response(202, json={})
+
+    def put(self, updates: list[dict[str, Any]]) -> httpx.Response:
+        data, errors = [], []
+        for update in updates:
+            entry = update["accountingEntryId"]
+            if entry not in self.items:
+                errors.append(
+                    {
+                        "accountingEntryId": entry,
+                        "type": "ACCOUNTING_ENTRY_DOES_NOT_EXIST",
+                        "message": "no such entry",
+                    }
+                )
+                continue
+            self.items[entry].update(update)
+            data.append(self.items[entry])
+        return httpx.Response(200, json={"data": data, "errors": errors})
+
+
+def client(fake: FakePleo, slept: list[float] | None = None) -> PleoClient:
+    return PleoClient(
+        token="t",
+        base_url="https://pleo.test",
+        transport=httpx.MockTransport(fake),
+        sleep=(slept.append if slept is not None else lambda _: None),
+    )
+
+
+def once(response: httpx.Response) -> Callable[[httpx.Request], httpx.Response]:
+    return lambda _: response
+
+
+def test_happy_path_posts_items_then_one_completed_event() -> None:
+    """Three successes: one PUT with three items, then exactly one `completed` event."""
+    fake = FakePleo()
+    with client(fake) as pleo:
+        report = pleo.report(JOB)
+        for entry in fake.items:
+            report.succeeded(entry, external_id=f"JE-{entry}")
+        outcome = report.complete()
+    puts = [r for r in fake.requests if r.method == "PUT"]
+    assert [len(json.loads(r.content)) for r in puts] == [3]
+    assert fake.events == [{"event": "completed", "jobId": JOB}]
+    assert (outcome.successful, outcome.failed, outcome.sent) == (3, 0, 3)
+    assert puts[0].headers["authorization"] == "Bearer t"
+
+
+def test_api_key_is_basic_auth_with_empty_password() -> None:
+    """An API key goes as HTTP Basic user name with an empty password."""
+    fake = FakePleo()
+    with PleoClient(
+        api_key="k", base_url="https://pleo.test", transport=httpx.MockTransport(fake)
+    ) as pleo:
+        pleo.job(JOB)
+    scheme, credential = fake.requests[0].headers["authorization"].split()
+    assert (scheme, base64.b64decode(credential)) == ("Basic", b"k:")
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected_sleep"),
+    [
+        pytest.param("7", 7.0, id="seconds"),
+        pytest.param("Thu, 01 Jan 1970 00:00:00 GMT", 0.0, id="past-date"),
+    ],
+)
+def test_429_is_retried_after_the_wait_pleo_asks_for(
+    retry_after: str, expected_sleep: float
+) -> None:
+    """A 429 with Retry-After sleeps at least that long, then sends again."""
+    fake = FakePleo()
+    slept: list[float] = []
+    with client(fake, slept) as pleo:
+        fake.script.append(once(httpx.Response(429, headers={"Retry-After": retry_after})))
+        job = pleo.job(JOB)
+    assert job["status"] == "in_progress"
+    assert len(slept) == 1
+    assert slept[0] >= expected_sleep
+
+
+def test_other_4xx_raise_with_pleos_type_and_message() -> None:
+    """A 404 is not retried and raises PleoError carrying Pleo's error body."""
+    fake = FakePleo()
+    fake.script.append(
+        once(httpx.Response(404, json={"type": "export_not_found", "message": "nope"}))
+    )
+    with client(fake) as pleo, pytest.raises(PleoError) as caught:
+        pleo.job(JOB)
+    assert (caught.value.status, caught.value.type) == (404, "EXPORT_NOT_FOUND")
+    assert "nope" in str(caught.value)
+    assert len(fake.requests) == 1
+
+
+def test_per_item_errors_in_a_200_are_surfaced() -> None:
+    """An item Pleo refuses inside a 200 is a rejection, and blocks completion naming it."""
+    fake = FakePleo(entries=1)
+    with client(fake) as pleo:
+        report = pleo.report(JOB)
+        report.succeeded("e0")
+        report.succeeded("ghost")
+        report.flush()
+        assert [r.type for r in report.ledger.rejected.values()] == [
+            "ACCOUNTING_ENTRY_DOES_NOT_EXIST"
+        ]
+        outcome = report.complete()
+    assert outcome.rejected[0].accounting_entry_id == "ghost"
+
+
+def test_refuses_to_complete_while_items_are_not_final() -> None:
+    """Completing early raises IncompleteJobError naming the items, and posts no event."""
+    fake = FakePleo()
+    with client(fake) as pleo:
+        report = pleo.report(JOB)
+        report.succeeded("e0")
+        with pytest.raises(IncompleteJobError, match="2 items without a final status") as caught:
+            report.complete()
+    assert caught.value.missing == ["e1", "e2"]
+    assert fake.events == []
+
+
+def test_missing_items_can_be_failed_instead() -> None:
+    """With fail_missing, the leftover items are failed with the given reason, then completed."""
+    fake = FakePleo()
+    with client(fake) as pleo:
+        report = pleo.report(JOB)
+        report.succeeded("e0")
+        outcome = report.complete(
+            fail_missing=("unexpected_failure", "Not exported: connector stopped")
+        )
+    assert fake.items["e1"]["failureReason"] == "Not exported: connector stopped"
+    assert outcome.event.event == "completed_with_errors"
+
+
+def test_failed_items_are_classified_by_the_rules() -> None:
+    """report.failed classifies the raw error and sends Pleo's type and reason."""
+    fake = FakePleo(entries=1)
+    with client(fake) as pleo:
+        report = pleo.report(JOB, failreason.load())
+        result = report.failed(
+            "e0",
+            {"stage": "validation", "code": "missing_journal", "params": {"journal": "Purchases"}},
+        )
+        report.complete()
+    assert fake.items["e0"]["failureReason"] == result.failure_reason
+    assert fake.events[0]["event"] == "failed"
+
+
+def test_retried_completion_answered_422_is_success_when_the_job_shows_it() -> None:
+    """The first completion lands but its answer is lost; the retry's 422 is read as success."""
+    fake = FakePleo(entries=1)
+
+    def lost_answer(request: httpx.Request) -> httpx.Response | None:
+        if request.method != "POST":
+            fake.script.insert(0, lost_answer)
+            return None
+        fake.answer(request)  # the event lands ...
+        raise httpx.ReadTimeout("answer lost", request=request)  # ... and its answer is lost
+
+    with client(fake) as pleo:
+        report = pleo.report(JOB)
+        report.succeeded("e0")
+        fake.script.append(lost_answer)
+        outcome = report.complete()
+    assert outcome.event.event == "completed"
+    assert len(fake.events) == 1
+
+
+def test_unanswered_update_is_read_back_before_sending_again() -> None:
+    """An update whose answer was lost is not sent twice when Pleo already holds it."""
+    fake = FakePleo(entries=2)
+
+    def lost_put(request: httpx.Request) -> httpx.Response | None:
+        if request.method != "PUT":
+            fake.script.insert(0, lost_put)
+            return None
+        fake.answer(request)
+        raise httpx.RemoteProtocolError("connection dropped", request=request)
+
+    with client(fake) as pleo:
+        report = pleo.report(JOB)
+        fake.script.append(lost_put)
+        report.succeeded("e0")
+        report.succeeded("e1")
+        report.complete()
+    assert len([r for r in fake.requests if r.method == "PUT"]) == 1
+    assert fake.events == [{"event": "completed", "jobId": JOB}]
+
+
+@pytest.mark.parametrize(
+    ("job", "message"),
+    [
+        pytest.param({"status": "completed"}, "already completed", id="finished"),
+        pytest.param(
+            {"status": "failed", "expiredAt": "2026-11-21T10:00:00Z"}, "expired", id="expired"
+        ),
+        pytest.param({"status": "pending"}, "post its `started` event", id="pending"),
+    ],
+)
+def test_unreportable_jobs_are_clear_errors(job: dict[str, Any], message: str) -> None:
+    """An expired, finished or unstarted job is an error at once, not a loop of 422s."""
+    fake = FakePleo()
+    fake.job.update(job)
+    with client(fake) as pleo, pytest.raises(JobNotReportableError, match=message):
+        pleo.report(JOB)
