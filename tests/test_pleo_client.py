@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 import failreason
+from failreason._outcome import ReportOutcome
 from failreason._pleo import PleoClient
+from failreason._pleo_async import AsyncPleoClient
 from failreason._pleo_http import IncompleteJobError, JobNotReportableError, PleoError
 
 JOB = "job-1"
+T = TypeVar("T")
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
@@ -258,3 +262,52 @@ def test_unreportable_jobs_are_clear_errors(job: dict[str, Any], message: str) -
     fake.job.update(job)
     with client(fake) as pleo, pytest.raises(JobNotReportableError, match=message):
         pleo.report(JOB)
+
+
+def run_async(fake: FakePleo, body: Callable[[AsyncPleoClient], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async def no_sleep(_: float) -> None:
+            return None
+
+        transport = httpx.MockTransport(fake)
+        async with AsyncPleoClient(
+            token="t", base_url="https://pleo.test", transport=transport, sleep=no_sleep
+        ) as pleo:
+            return await body(pleo)
+
+    return asyncio.run(main())
+
+
+def test_async_client_reports_and_completes_once() -> None:
+    """The async client sends the same batches and the one event the sync client does."""
+    fake = FakePleo(entries=150)
+    fake.script.append(once(httpx.Response(503)))
+
+    async def body(pleo: AsyncPleoClient) -> ReportOutcome:
+        report = await pleo.report(JOB)
+        for index, entry in enumerate(list(fake.items)):
+            if index % 3:
+                await report.succeeded(entry, external_id=f"JE-{index}")
+            else:
+                await report.failed(entry, {"status": 429})
+        return await report.complete()
+
+    outcome = run_async(fake, body)
+    puts = [len(json.loads(r.content)) for r in fake.requests if r.method == "PUT"]
+    assert puts == [100, 50]
+    assert (outcome.successful, outcome.failed) == (100, 50)
+    assert fake.events == [{"event": "completed_with_errors", "jobId": JOB}]
+
+
+def test_async_client_refuses_to_complete_early() -> None:
+    """The async client also names the items without a final status."""
+    fake = FakePleo(entries=2)
+
+    async def body(pleo: AsyncPleoClient) -> ReportOutcome:
+        report = await pleo.report(JOB)
+        await report.succeeded("e0")
+        return await report.complete()
+
+    with pytest.raises(IncompleteJobError) as caught:
+        run_async(fake, body)
+    assert caught.value.missing == ["e1"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from failreason._engine import Engine
 from failreason._ledger import Ledger, Rejection
 from failreason._load import load
 from failreason._pleo_http import IncompleteJobError, JobNotReportableError
-from failreason._policy import JOB_FINAL_STATUSES, JobEvent
+from failreason._policy import JOB_FINAL_STATUSES, JobEvent, exported_at
 from failreason._result import Classification
 from failreason._vocabulary import ITEM_FAILURE_TYPES
 
@@ -54,6 +55,23 @@ def failed_item(
             engine = _default_engine
         result = engine.classify(raw_error, **context)
     return result.item_payload(entry), result
+
+
+def success_update(
+    entry: str,
+    external_id: str | None,
+    external_url: str | None,
+    exported_at_time: datetime | None,
+) -> dict[str, Any]:
+    """A successful-item update; references the AS gave are included when known."""
+    update: dict[str, Any] = {"accountingEntryId": entry, "status": "successful"}
+    optional = {
+        "externalId": external_id,
+        "externalUrl": external_url,
+        "exportedAt": exported_at(exported_at_time),
+    }
+    update.update({key: value for key, value in optional.items() if value is not None})
+    return update
 
 
 def explicit_failure(entry: str, failure_type: str, reason: str) -> dict[str, Any]:

@@ -12,7 +12,13 @@ import httpx
 
 from failreason._engine import Engine
 from failreason._ledger import Ledger
-from failreason._outcome import ReportOutcome, check_reportable, completion_check, failed_item
+from failreason._outcome import (
+    ReportOutcome,
+    check_reportable,
+    completion_check,
+    failed_item,
+    success_update,
+)
 from failreason._pleo_http import (
     EVENTS_PATH,
     PleoError,
@@ -26,7 +32,7 @@ from failreason._pleo_http import (
     page_of,
     transport_failure,
 )
-from failreason._policy import JobEvent, decide, exported_at, is_transient, job_event
+from failreason._policy import MAX_BATCH, JobEvent, decide, is_transient, job_event
 from failreason._result import Classification
 
 
@@ -132,7 +138,10 @@ class PleoClient:
 
     def report(self, job_id: str, engine: Engine | None = None) -> Report:
         """Begin reporting a started job's items; reads what Pleo already holds."""
-        return Report(self, job_id, engine)
+        check_reportable(self.job(job_id), job_id)
+        ledger = Ledger(job_id)
+        ledger.learn(self.items(job_id))
+        return Report(self, ledger, engine)
 
     def _put(self, ledger: Ledger, batch: list[dict[str, Any]]) -> None:
         doing = f"update {len(batch)} items of export job {ledger.job_id}"
@@ -169,14 +178,11 @@ class PleoClient:
 class Report:
     """One job's reporting: queue outcomes as they come, then ``complete()`` once."""
 
-    def __init__(self, client: PleoClient, job_id: str, engine: Engine | None) -> None:
-        self._client, self._engine = client, engine
-        check_reportable(client.job(job_id), job_id)
-        self.ledger = Ledger(job_id)
-        self.ledger.learn(client.items(job_id))
-        self._last_flush = time.monotonic()
-
     flush_every = 60.0  # seconds: keeps the job from expiring during long runs
+
+    def __init__(self, client: PleoClient, ledger: Ledger, engine: Engine | None) -> None:
+        self._client, self.ledger, self._engine = client, ledger, engine
+        self._last_flush = time.monotonic()
 
     def succeeded(
         self,
@@ -184,15 +190,9 @@ class Report:
         *,
         external_id: str | None = None,
         external_url: str | None = None,
-        exported_at_time: datetime | None = None,
+        exported_at: datetime | None = None,
     ) -> None:
-        update: dict[str, Any] = {"accountingEntryId": accounting_entry_id, "status": "successful"}
-        optional = {
-            "externalId": external_id,
-            "externalUrl": external_url,
-            "exportedAt": exported_at(exported_at_time),
-        }
-        update.update({k: v for k, v in optional.items() if v is not None})
+        update = success_update(accounting_entry_id, external_id, external_url, exported_at)
         self._queue(update)
 
     def failed(self, accounting_entry_id: str, raw_error: object, **context: Any) -> Classification:
@@ -204,7 +204,7 @@ class Report:
     def _queue(self, update: dict[str, Any]) -> None:
         self.ledger.queue(update)
         due = time.monotonic() - self._last_flush >= self.flush_every
-        if len(self.ledger.queued) >= 100 or due:
+        if len(self.ledger.queued) >= MAX_BATCH or due:
             self.flush()
 
     def flush(self) -> None:

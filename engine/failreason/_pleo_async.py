@@ -1,0 +1,235 @@
+"""The asynchronous Pleo client: the same policy as the sync one, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from failreason._engine import Engine
+from failreason._ledger import Ledger
+from failreason._outcome import (
+    ReportOutcome,
+    check_reportable,
+    completion_check,
+    failed_item,
+    success_update,
+)
+from failreason._pleo_http import (
+    EVENTS_PATH,
+    PleoError,
+    PleoSettings,
+    attempt_of,
+    data_of,
+    error_of,
+    items_path,
+    items_query,
+    job_path,
+    page_of,
+    transport_failure,
+)
+from failreason._policy import MAX_BATCH, JobEvent, decide, is_transient, job_event
+from failreason._result import Classification
+
+
+class AsyncPleoClient:
+    """Pleo's Export API over ``httpx.AsyncClient``, with retries; ``async with`` it."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        settings: PleoSettings | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings or PleoSettings.from_env(
+            {}, token=token, api_key=api_key, base_url=base_url
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self.settings.base_url,
+            headers=self.settings.headers(),
+            timeout=self.settings.timeout,
+            transport=transport,
+        )
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+
+    async def __aenter__(self) -> AsyncPleoClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        doing: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        landed: Callable[[], Awaitable[bool]] | None = None,
+    ) -> httpx.Response | None:
+        """Send with retries; None when ``landed`` says an unanswered attempt did land."""
+        started, number = time.monotonic(), 0
+        while True:
+            number += 1
+            response, error = None, None
+            try:
+                response = await self._http.request(method, path, json=json, params=params)
+            except httpx.TransportError as exc:
+                error = exc
+            if response is not None and not is_transient(response.status_code):
+                return response
+            elapsed = time.monotonic() - started
+            verdict = decide(
+                self.settings.policy, attempt_of(response, error), number, elapsed, rng=self._rng
+            )
+            if not verdict.retry:
+                if response is not None:
+                    return response
+                raise transport_failure(error, doing, verdict.reason)
+            await self._sleep(verdict.delay)
+            if verdict.check_state_first and landed is not None and await landed():
+                return None
+
+    async def _read(
+        self, path: str, doing: str, params: Mapping[str, Any] | None = None
+    ) -> httpx.Response:
+        response = await self._send("GET", path, doing, params=params)
+        if response is None or response.status_code >= 400:
+            raise error_of(response, doing) if response is not None else PleoError(doing)
+        return response
+
+    async def job(self, job_id: str) -> dict[str, Any]:
+        """The export job as Pleo holds it."""
+        response = await self._read(job_path(job_id), f"read export job {job_id}")
+        job: dict[str, Any] = data_of(response) or {}
+        return job
+
+    async def items(self, job_id: str) -> AsyncIterator[dict[str, Any]]:
+        """Every item of the job, across all pages."""
+        doing = f"list the items of export job {job_id}"
+        after: str | None = None
+        while True:
+            response = await self._read(items_path(job_id), doing, items_query(after))
+            page, after = page_of(response)
+            for item in page:
+                yield item
+            if after is None:
+                return
+
+    async def all_items(self, job_id: str) -> list[dict[str, Any]]:
+        return [item async for item in self.items(job_id)]
+
+    async def start(self, job_id: str) -> None:
+        """Post the ``started`` event (step 1 of the workflow)."""
+        await self._event(job_id, JobEvent("started"), expect="in_progress")
+
+    async def report(self, job_id: str, engine: Engine | None = None) -> AsyncReport:
+        """Begin reporting a started job's items; reads what Pleo already holds."""
+        check_reportable(await self.job(job_id), job_id)
+        ledger = Ledger(job_id)
+        ledger.learn(await self.all_items(job_id))
+        return AsyncReport(self, ledger, engine)
+
+    async def _put(self, ledger: Ledger, batch: list[dict[str, Any]]) -> None:
+        doing = f"update {len(batch)} items of export job {ledger.job_id}"
+
+        async def landed() -> bool:
+            ledger.learn(await self.all_items(ledger.job_id))
+            batch[:] = [u for u in batch if u["accountingEntryId"] in ledger.queued]
+            return not batch
+
+        path = items_path(ledger.job_id)
+        response = await self._send("PUT", path, doing, json=batch, landed=landed)
+        if response is None:
+            return
+        if response.status_code >= 400:
+            raise error_of(response, doing)
+        body = response.json()
+        ledger.accepted(batch, body.get("data") or [], body.get("errors") or [])
+
+    async def _event(self, job_id: str, event: JobEvent, *, expect: str) -> None:
+        doing = f"post the {event.event} event of export job {job_id}"
+
+        async def landed() -> bool:
+            return str((await self.job(job_id)).get("status")) == expect
+
+        payload = event.payload(job_id)
+        response = await self._send("POST", EVENTS_PATH, doing, json=payload, landed=landed)
+        if response is None or response.status_code < 400:
+            return
+        error = error_of(response, doing)
+        if error.type == "INVALID_EXPORT_JOB_STATUS_CHANGE" and await landed():
+            return  # an earlier attempt of ours landed and only its answer was lost
+        raise error
+
+
+class AsyncReport:
+    """One job's reporting, awaited: queue outcomes as they come, then ``complete()`` once."""
+
+    flush_every = 60.0  # seconds: keeps the job from expiring during long runs
+
+    def __init__(self, client: AsyncPleoClient, ledger: Ledger, engine: Engine | None) -> None:
+        self._client, self.ledger, self._engine = client, ledger, engine
+        self._last_flush = time.monotonic()
+
+    async def succeeded(
+        self,
+        accounting_entry_id: str,
+        *,
+        external_id: str | None = None,
+        external_url: str | None = None,
+        exported_at: datetime | None = None,
+    ) -> None:
+        update = success_update(accounting_entry_id, external_id, external_url, exported_at)
+        await self._queue(update)
+
+    async def failed(
+        self, accounting_entry_id: str, raw_error: object, **context: Any
+    ) -> Classification:
+        """Classify ``raw_error`` (or take a Classification) and queue the failed item."""
+        update, result = failed_item(accounting_entry_id, raw_error, self._engine, context)
+        await self._queue(update)
+        return result
+
+    async def _queue(self, update: dict[str, Any]) -> None:
+        self.ledger.queue(update)
+        due = time.monotonic() - self._last_flush >= self.flush_every
+        if len(self.ledger.queued) >= MAX_BATCH or due:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Send every queued update now, in batches of at most 100."""
+        while self.ledger.queued:
+            await self._client._put(self.ledger, self.ledger.next_batch())
+        self._last_flush = time.monotonic()
+
+    async def complete(
+        self,
+        *,
+        fail_missing: tuple[str, str] | None = None,
+        job_types: Mapping[str, str] | None = None,
+    ) -> ReportOutcome:
+        """Flush, check every item is final, and post the job's event exactly once."""
+        await self.flush()
+        self.ledger.learn(await self._client.all_items(self.ledger.job_id))
+        for update in completion_check(self.ledger, fail_missing):
+            self.ledger.queue(update)
+        await self.flush()
+        event = job_event(self.ledger.finals(), job_types)
+        await self._client._event(self.ledger.job_id, event, expect=event.event)
+        return ReportOutcome.of(self.ledger, event)
