@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from failreason import _report_cli as report_cli
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
 from failreason._examples import run_examples
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="run the examples written next to every rule")
     _engine_options(test)
     test.set_defaults(run=_test)
+
+    report_cli.register(commands)
 
     scoring = commands.add_parser(
         "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"

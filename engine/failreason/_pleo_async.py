@@ -17,6 +17,7 @@ from failreason._outcome import (
     ReportOutcome,
     check_reportable,
     completion_check,
+    explicit_failure,
     failed_item,
     success_update,
 )
@@ -205,6 +206,10 @@ class AsyncReport:
         update, result = failed_item(accounting_entry_id, raw_error, self._engine, context)
         await self._queue(update)
         return result
+
+    async def failed_as(self, accounting_entry_id: str, failure_type: str, reason: str) -> None:
+        """Queue a failed item with a type and reason you chose (checked against Pleo's)."""
+        await self._queue(explicit_failure(accounting_entry_id, failure_type, reason))
 
     async def _queue(self, update: dict[str, Any]) -> None:
         self.ledger.queue(update)

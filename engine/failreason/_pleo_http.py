@@ -30,6 +30,10 @@ class PleoError(FailreasonError):
         self.status, self.type, self.message = status, type, message
 
 
+class CredentialsError(FailreasonError, TypeError):
+    """No credentials, or both kinds, were given for Pleo."""
+
+
 class JobNotReportableError(PleoError):
     """The job cannot take updates: unknown, not started, already finished or expired."""
 
@@ -54,7 +58,7 @@ class PleoSettings:
 
     def __post_init__(self) -> None:
         if (self.token is None) == (self.api_key is None):
-            raise TypeError("give exactly one of token= (OAuth bearer) or api_key=")
+            raise CredentialsError("give exactly one of token= (OAuth bearer) or api_key=")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **given: Any) -> PleoSettings:
@@ -63,7 +67,7 @@ class PleoSettings:
         api_key = given.pop("api_key", None) or env.get("PLEO_API_KEY") or None
         base_url = given.pop("base_url", None) or env.get("PLEO_BASE_URL") or PRODUCTION_URL
         if token is None and api_key is None:
-            raise TypeError("no Pleo credentials: set PLEO_TOKEN or PLEO_API_KEY")
+            raise CredentialsError("no Pleo credentials: set PLEO_TOKEN or PLEO_API_KEY")
         if token is not None and api_key is not None:
             api_key = None  # a bearer token wins over an API key when both are set
         return cls(token=token, api_key=api_key, base_url=base_url, **given)
