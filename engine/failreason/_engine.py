@@ -92,6 +92,8 @@ class Engine:
         """The normalised form of ``raw`` that rules see."""
         envelope = to_envelope(raw, context)
         system = envelope.system or self._system_for_host(envelope.host)
+        if envelope.stage == "receipt_download":
+            system = None  # the receipt comes from Pleo: no accounting system's pack applies
         profile: Profile | None = self._profiles.get(system) if system else None
         parsed = parse_body(envelope.body, envelope.content_type)
         extra = (envelope.message,) if envelope.message else ()
