@@ -143,3 +143,18 @@ def test_rate_limit_wording_wins_over_403(engine: failreason.Engine) -> None:
     """A rate limit sent as 403 (MYOB) is a rate limit, not an authentication failure."""
     result = engine.classify(anonymous("erp-121"))
     assert result.failure_reason.startswith("API key has exceeded the daily rate limit")
+
+
+def test_receipt_download_is_pleos_whatever_the_system(engine: failreason.Engine) -> None:
+    """A receipt comes from Pleo, so no system pack decides a download failure."""
+    raw = {
+        "system": "quickbooks_online",
+        "stage": "receipt_download",
+        "status": 403,
+        "code": "3001",
+    }
+    result = engine.classify(raw)
+    assert (result.rule_id, result.failure_reason_type) == (
+        "generic.receipt-download",
+        "receipt_download_failure",
+    )
