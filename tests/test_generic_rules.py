@@ -55,7 +55,7 @@ GENERIC_CASES = [
 def test_generic_rule_decides_real_sample(
     engine: failreason.Engine, sample_id: str, rule_id: str, expected_type: str
 ) -> None:
-    """Each sample, whatever system sent it, is decided by its generic rule as the corpus accepts."""
+    """Each sample, from whatever system, is decided by its generic rule as the corpus accepts."""
     result = engine.classify(anonymous(sample_id))
     assert (result.rule_id, result.failure_reason_type) == (rule_id, expected_type)
     assert expected_type in corpus()[sample_id]["accept"]

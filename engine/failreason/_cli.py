@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from failreason import _report_cli as report_cli
+from failreason import _sandbox_cli as sandbox_cli
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
 from failreason._examples import run_examples
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     test.set_defaults(run=_test)
 
     report_cli.register(commands)
+    sandbox_cli.register(commands)
 
     scoring = commands.add_parser(
         "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"

@@ -1,0 +1,97 @@
+"""``failreason sandbox``: serve a local, strict Pleo Export API with one started job.
+
+Prints one JSON line on stdout (``baseUrl``, ``jobId``, ``accountingEntryIds``, ``token``,
+``apiKey``, ``faults``, ``seed``) and serves until interrupted; Ctrl-C exits 0. A bad
+``--faults`` spec is a usage error (exit 2) that names the kind or value at fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import IO
+
+from failreason._sandbox import Sandbox
+from failreason._sandbox_faults import FaultPlan, FaultSpecError
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``sandbox`` subcommand; running it calls ``args.run(args, stdout)``."""
+    parser = commands.add_parser(
+        "sandbox",
+        help="serve a local, strict Pleo Export API for integration tests",
+        description=(
+            "Serve Pleo's export endpoints on 127.0.0.1 from memory, with one started job, "
+            "and print the base URL, job id and entry ids as JSON. Ctrl-C stops it."
+        ),
+    )
+    parser.add_argument("--port", type=_count, default=0, help="0 (default) picks a free port")
+    parser.add_argument("--items", type=_count, default=10, help="items of the job (default 10)")
+    parser.add_argument(
+        "--faults",
+        type=_fault_spec,
+        default=FaultPlan(),
+        metavar="SPEC",
+        help='fault probabilities, e.g. "429=0.1,500=0.05,503=0.05,slow=0.05,drop=0.05,lost=0.05"',
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fault plan (default 0)")
+    parser.add_argument("--token", default="sandbox", help="bearer token to accept")
+    parser.add_argument("--api-key", help="API key to accept as HTTP Basic user name")
+    parser.add_argument(
+        "--expiry", type=float, default=3600.0, metavar="SECONDS", help="job expiry (default 3600)"
+    )
+    parser.add_argument(
+        "--slow", type=float, default=0.2, metavar="SECONDS", help="delay of a slow fault"
+    )
+    parser.set_defaults(run=_run)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
+    return int(text)
+
+
+def _fault_spec(text: str) -> FaultPlan:
+    try:
+        return FaultPlan.parse(text)
+    except FaultSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _wait_forever() -> None:
+    while True:
+        time.sleep(3600)
+
+
+def _run(args: argparse.Namespace, out: IO[str], wait: Callable[[], None] = _wait_forever) -> int:
+    plan = replace(args.faults, seed=args.seed, slow_seconds=args.slow)
+    sandbox = Sandbox(
+        port=args.port,
+        token=args.token,
+        api_key=args.api_key,
+        faults=plan,
+        expiry_seconds=args.expiry,
+    )
+    with sandbox:
+        job_id, entry_ids = sandbox.create_job(args.items)
+        started = {
+            "baseUrl": sandbox.base_url,
+            "jobId": job_id,
+            "accountingEntryIds": list(entry_ids),
+            "token": args.token,
+            "apiKey": args.api_key,
+            "faults": plan.spec,
+            "seed": plan.seed,
+        }
+        out.write(json.dumps(started) + "\n")
+        out.flush()
+        print(f"serving {sandbox.base_url}; Ctrl-C stops it", file=sys.stderr, flush=True)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it is meant to stop
+            wait()
+    return 0

@@ -1,0 +1,629 @@
+"""The sandbox's pure model: jobs, items, events, pagination and expiry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from failreason import ITEM_FAILURE_TYPES
+from failreason._sandbox_state import (
+    JOB_FAILURE_TYPES,
+    ApiError,
+    SandboxState,
+    encode_cursor,
+)
+
+START = 1_776_852_536.0  # 2026-04-22T10:08:56Z
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock at a fixed moment."""
+    return FakeClock()
+
+
+@pytest.fixture
+def state(clock: FakeClock) -> SandboxState:
+    """An empty sandbox state on the fake clock, with reproducible ids."""
+    return SandboxState(clock, expiry_seconds=3600, seed=1)
+
+
+def started(state: SandboxState, n_items: int = 3) -> tuple[str, list[str]]:
+    job = state.create_job(n_items, start=True)
+    return job.id, [item.accounting_entry_id for item in state.items(job.id)]
+
+
+def success(entry_id: str, **extra: Any) -> dict[str, Any]:
+    return {"accountingEntryId": entry_id, "status": "successful", **extra}
+
+
+def failure(entry_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "accountingEntryId": entry_id,
+        "status": "failed",
+        "failureReasonType": "invalid_configuration",
+        "failureReason": "Tax Code S25 does not exist in the Accounting System",
+        **extra,
+    }
+
+
+def finish_items(state: SandboxState, job_id: str, updates: list[dict[str, Any]]) -> None:
+    assert state.update_items(job_id, updates).errors == ()
+
+
+def raises_api(status: int, type_: str) -> Any:
+    return pytest.raises(ApiError, match=f"^{status} {type_}: ")
+
+
+# -- jobs ------------------------------------------------------------------------------------
+
+
+def test_created_job_is_pending_with_pending_items(state: SandboxState) -> None:
+    """A new job waits for its started event, and so do its items."""
+    job = state.create_job(2)
+    assert (job.status, job.number_of_items) == ("pending", 2)
+    assert [item.status for item in state.items(job.id)] == ["pending", "pending"]
+
+
+def test_job_created_with_given_entry_ids_keeps_their_order(state: SandboxState) -> None:
+    """Entry ids passed in become the items, in that order."""
+    job = state.create_job(["b", "a"])
+    assert [item.accounting_entry_id for item in state.items(job.id)] == ["b", "a"]
+
+
+def test_duplicate_entry_ids_are_refused(state: SandboxState) -> None:
+    """A job cannot hold the same entry twice."""
+    with raises_api(400, "BAD_REQUEST"):
+        state.create_job(["a", "a"])
+
+
+def test_ids_are_reproducible_with_a_seed(clock: FakeClock) -> None:
+    """The same seed gives the same job and entry ids."""
+    first, second = SandboxState(clock, seed=5), SandboxState(clock, seed=5)
+    assert started(first) == started(second)
+
+
+def test_unknown_job_is_export_not_found(state: SandboxState) -> None:
+    """Reading a job that does not exist is 404 EXPORT_NOT_FOUND."""
+    with raises_api(404, "EXPORT_NOT_FOUND"):
+        state.job("no-such-job")
+
+
+def test_job_json_has_pleos_fields(state: SandboxState) -> None:
+    """The ExportJob carries exactly Pleo's fields, times in UTC with a Z."""
+    job_id, _ = started(state)
+    body = state.job_json(job_id)
+    assert sorted(body) == sorted(
+        [
+            "id",
+            "companyId",
+            "status",
+            "numberOfItems",
+            "lastUpdatedAt",
+            "expiresIn",
+            "expiredAt",
+            "failureReason",
+            "failureReasonType",
+            "createdAt",
+        ]
+    )
+    assert body["lastUpdatedAt"] == "2026-04-22T10:08:56.000Z"
+    assert body["expiresIn"] == 3600
+
+
+# -- item updates ----------------------------------------------------------------------------
+
+
+def test_successful_update_is_stored_and_returned(state: SandboxState) -> None:
+    """An accepted update lands on the item and comes back in data."""
+    job_id, ids = started(state)
+    update = success(
+        ids[0],
+        exportedAt="2026-04-22T10:08:56Z",
+        externalId="JE-10452",
+        externalUrl="https://erp.example.com/journal/JE-10452",
+    )
+    result = state.update_items(job_id, [update])
+    assert result.errors == ()
+    assert result.data == (state.items(job_id)[0],)
+    assert result.data[0].to_json() == {**update, "exportJobId": job_id} | {
+        "failureReason": None,
+        "failureReasonType": None,
+    }
+
+
+def test_failed_update_keeps_type_and_reason(state: SandboxState) -> None:
+    """A failed item stores its failureReasonType and failureReason."""
+    job_id, ids = started(state)
+    state.update_items(job_id, [failure(ids[1])])
+    item = state.items(job_id)[1]
+    assert (item.status, item.failure_reason_type) == ("failed", "invalid_configuration")
+
+
+def test_unknown_entry_is_a_per_item_error(state: SandboxState) -> None:
+    """An id that is not an item of the job is rejected alone, with Pleo's type."""
+    job_id, ids = started(state)
+    result = state.update_items(job_id, [success("not-an-entry"), success(ids[0])])
+    assert [e.type for e in result.errors] == ["ACCOUNTING_ENTRY_DOES_NOT_EXIST"]
+    assert result.errors[0].accounting_entry_id == "not-an-entry"
+    assert [item.accounting_entry_id for item in result.data] == [ids[0]]
+
+
+@pytest.mark.parametrize(
+    ("fields", "error_type"),
+    [
+        pytest.param({"status": "pending"}, "INVALID_EXPORT_ITEM_STATUS", id="status-pending"),
+        pytest.param({"status": "abandoned"}, "INVALID_EXPORT_ITEM_STATUS", id="status-abandoned"),
+        pytest.param({"status": None}, "INVALID_EXPORT_ITEM_STATUS", id="status-missing"),
+        pytest.param(
+            {"status": "failed", "failureReason": "x"}, "MISSING_FAILURE_REASON", id="no-type"
+        ),
+        pytest.param(
+            {"status": "failed", "failureReasonType": "vendor_unknown"},
+            "MISSING_FAILURE_REASON",
+            id="no-reason",
+        ),
+        pytest.param(
+            {"status": "failed", "failureReasonType": "vendor_unknown", "failureReason": "  "},
+            "MISSING_FAILURE_REASON",
+            id="blank-reason",
+        ),
+        pytest.param(
+            {"status": "failed", "failureReasonType": "job_expired", "failureReason": "x"},
+            "INVALID_FAILURE_REASON_TYPE",
+            id="job-level-type",
+        ),
+        pytest.param(
+            {"status": "successful", "exportedAt": "2026-04-22T10:08:56.123Z"},
+            "INVALID_EXPORTED_AT",
+            id="exported-at-millis",
+        ),
+        pytest.param(
+            {"status": "successful", "exportedAt": "2026-04-22T10:08:56+00:00"},
+            "INVALID_EXPORTED_AT",
+            id="exported-at-offset",
+        ),
+        pytest.param(
+            {"status": "successful", "exportedAt": "2026-02-30T10:08:56Z"},
+            "INVALID_EXPORTED_AT",
+            id="exported-at-no-such-day",
+        ),
+        pytest.param(
+            {"status": "successful", "failure_reason": "x"},
+            "INVALID_EXPORT_ITEM_FIELD",
+            id="unknown-field",
+        ),
+        pytest.param(
+            {"status": "successful", "externalId": 10452},
+            "INVALID_EXPORT_ITEM_FIELD",
+            id="number-not-string",
+        ),
+        pytest.param(
+            {"status": "successful", "externalUrl": "/journal/1"},
+            "INVALID_EXPORT_ITEM_FIELD",
+            id="relative-url",
+        ),
+        pytest.param(
+            {"status": "successful", "failureReasonType": "vendor_unknown"},
+            "INVALID_EXPORT_ITEM_FIELD",
+            id="failure-type-on-success",
+        ),
+    ],
+)
+def test_invalid_item_is_a_per_item_error(
+    state: SandboxState, fields: dict[str, Any], error_type: str
+) -> None:
+    """An item breaking the contract is rejected with a clear type; the job stays open."""
+    job_id, ids = started(state)
+    result = state.update_items(job_id, [{"accountingEntryId": ids[0], **fields}])
+    assert [e.type for e in result.errors] == [error_type]
+    assert result.data == ()
+    assert state.items(job_id)[0].status == "in_progress"
+
+
+def test_every_problem_of_an_item_is_listed(state: SandboxState) -> None:
+    """An item with several problems gets one error for each."""
+    job_id, ids = started(state)
+    update = {
+        "accountingEntryId": ids[0],
+        "status": "failed",
+        "failureReasonType": "tax_code_missing",
+        "exportedAt": "yesterday",
+    }
+    types = [e.type for e in state.update_items(job_id, [update]).errors]
+    assert types == ["MISSING_FAILURE_REASON", "INVALID_FAILURE_REASON_TYPE", "INVALID_EXPORTED_AT"]
+
+
+def test_unknown_type_suggests_the_close_one(state: SandboxState) -> None:
+    """A misspelt failureReasonType comes back with the right spelling."""
+    job_id, ids = started(state)
+    result = state.update_items(job_id, [failure(ids[0], failureReasonType="vendor_unknwn")])
+    assert "did you mean 'vendor_unknown'?" in result.errors[0].message
+
+
+@pytest.mark.parametrize("failure_type", ITEM_FAILURE_TYPES)
+def test_every_item_level_type_is_accepted(state: SandboxState, failure_type: str) -> None:
+    """Each of Pleo's 18 item-level types is a valid failureReasonType."""
+    job_id, ids = started(state, 1)
+    result = state.update_items(job_id, [failure(ids[0], failureReasonType=failure_type)])
+    assert result.errors == ()
+
+
+def test_more_than_100_items_is_413_and_counted(state: SandboxState) -> None:
+    """An update of 101 items is refused whole and counted."""
+    job_id, ids = started(state, 101)
+    with raises_api(413, "EXPORT_JOB_ITEMS_UPDATE_LIMIT"):
+        state.update_items(job_id, [success(i) for i in ids])
+    assert state.oversized_puts == 1
+    assert all(item.status == "in_progress" for item in state.items(job_id))
+
+
+def test_exactly_100_items_is_accepted(state: SandboxState) -> None:
+    """100 items is the largest update, and it is fine."""
+    job_id, ids = started(state, 100)
+    assert len(state.update_items(job_id, [success(i) for i in ids]).data) == 100
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"items": []}, id="object"),
+        pytest.param("[]", id="string"),
+        pytest.param([["a"]], id="array-of-arrays"),
+        pytest.param([{"status": "successful"}], id="no-entry-id"),
+        pytest.param([{"accountingEntryId": 7, "status": "successful"}], id="number-entry-id"),
+    ],
+)
+def test_malformed_update_body_is_400(state: SandboxState, body: object) -> None:
+    """A body that is not an array of objects with entry ids is refused whole."""
+    job_id, _ = started(state)
+    with raises_api(400, "BAD_REQUEST"):
+        state.update_items(job_id, body)
+
+
+def test_update_of_unknown_job_is_404(state: SandboxState) -> None:
+    """Updating items of a job that does not exist is 404."""
+    with raises_api(404, "EXPORT_NOT_FOUND"):
+        state.update_items("no-such-job", [success("a")])
+
+
+def test_update_of_pending_job_is_422(state: SandboxState) -> None:
+    """Items cannot change before the job is started."""
+    job = state.create_job(1)
+    entry = state.items(job.id)[0].accounting_entry_id
+    with pytest.raises(ApiError, match="send the started event") as caught:
+        state.update_items(job.id, [success(entry)])
+    assert (caught.value.status, caught.value.type) == (422, "EXPORT_JOB_STATUS_UNPROCESSABLE")
+
+
+def test_update_of_finished_job_is_422(state: SandboxState) -> None:
+    """Items cannot change once the job is completed."""
+    job_id, ids = started(state, 1)
+    finish_items(state, job_id, [success(ids[0])])
+    state.post_event({"event": "completed", "jobId": job_id})
+    with raises_api(422, "EXPORT_JOB_STATUS_UNPROCESSABLE"):
+        state.update_items(job_id, [success(ids[0])])
+
+
+def test_same_final_status_again_is_accepted_and_counted(state: SandboxState) -> None:
+    """Re-sending an item's final status is idempotent, and counted as a duplicate."""
+    job_id, ids = started(state)
+    state.update_items(job_id, [success(ids[0], externalId="JE-1")])
+    result = state.update_items(job_id, [success(ids[0], externalId="JE-2")])
+    assert result.errors == ()
+    assert result.data[0].external_id == "JE-1"
+    assert state.duplicate_item_updates == 1
+
+
+def test_changing_a_final_status_is_a_per_item_error(state: SandboxState) -> None:
+    """A successful item cannot become failed."""
+    job_id, ids = started(state)
+    state.update_items(job_id, [success(ids[0])])
+    result = state.update_items(job_id, [failure(ids[0])])
+    assert [e.type for e in result.errors] == ["EXPORT_ITEM_ALREADY_FINAL"]
+    assert state.items(job_id)[0].status == "successful"
+
+
+def test_update_refreshes_last_updated_at(state: SandboxState, clock: FakeClock) -> None:
+    """Every item update moves the job's lastUpdatedAt to now."""
+    job_id, ids = started(state)
+    clock.advance(60)
+    state.update_items(job_id, [success(ids[0])])
+    assert state.job(job_id).last_updated_at == clock.now
+
+
+# -- events ----------------------------------------------------------------------------------
+
+
+def test_started_moves_job_and_items_to_in_progress(state: SandboxState) -> None:
+    """The started event opens a pending job and its items."""
+    job = state.create_job(2)
+    state.post_event({"event": "started", "jobId": job.id})
+    assert state.job(job.id).status == "in_progress"
+    assert {item.status for item in state.items(job.id)} == {"in_progress"}
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "event"),
+    [
+        pytest.param(["successful", "successful"], "completed", id="completed"),
+        pytest.param(["successful", "failed"], "completed_with_errors", id="with-errors"),
+        pytest.param(["failed", "failed"], "failed", id="failed"),
+    ],
+)
+def test_final_event_matching_the_items_finishes_the_job(
+    state: SandboxState, outcomes: list[str], event: str
+) -> None:
+    """The event that matches the items' outcomes is accepted and recorded."""
+    job_id, ids = started(state, 2)
+    make = {"successful": success, "failed": failure}
+    finish_items(state, job_id, [make[o](i) for o, i in zip(outcomes, ids, strict=True)])
+    body = {"event": event, "jobId": job_id}
+    if event == "failed":
+        body |= {"failureReason": "All failed", "failureReasonType": "invalid_configuration"}
+    state.post_event(body)
+    assert state.job(job_id).status == event
+    assert [e.event for e in state.events(job_id)] == [event]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "body", "why"),
+    [
+        pytest.param(["successful", None], {"event": "completed"}, "no final status", id="open"),
+        pytest.param(
+            ["successful", "failed"], {"event": "completed"}, "send completed_with_errors", id="c"
+        ),
+        pytest.param(
+            ["successful", "successful"],
+            {"event": "completed_with_errors"},
+            "send completed",
+            id="e",
+        ),
+        pytest.param(
+            ["failed", "failed"], {"event": "completed_with_errors"}, "send failed", id="all-failed"
+        ),
+        pytest.param(
+            ["successful", "failed"],
+            {"event": "failed", "failureReason": "x", "failureReasonType": "validation_failure"},
+            "send completed_with_errors",
+            id="failed-with-success",
+        ),
+        pytest.param(
+            ["failed", "failed"],
+            {"event": "failed", "failureReasonType": "validation_failure"},
+            "needs a failureReason",
+            id="failed-no-reason",
+        ),
+        pytest.param(
+            ["failed", "failed"],
+            {"event": "failed", "failureReason": "x", "failureReasonType": "tax_code_unknown"},
+            "not a job-level type",
+            id="failed-item-type",
+        ),
+        pytest.param(
+            ["successful", "successful"],
+            {"event": "completed", "failureReason": "x"},
+            "only to the failed event",
+            id="reason-on-completed",
+        ),
+        pytest.param([None, None], {"event": "started"}, "needs a pending job", id="started-twice"),
+    ],
+)
+def test_illegal_event_is_422_with_the_reason(
+    state: SandboxState, outcomes: list[str | None], body: dict[str, Any], why: str
+) -> None:
+    """An event the job's status or items do not allow is refused, saying why."""
+    job_id, ids = started(state, 2)
+    make = {"successful": success, "failed": failure}
+    updates = [make[o](i) for o, i in zip(outcomes, ids, strict=True) if o is not None]
+    finish_items(state, job_id, updates)
+    with pytest.raises(ApiError, match=why) as caught:
+        state.post_event({**body, "jobId": job_id})
+    assert (caught.value.status, caught.value.type) == (422, "INVALID_EXPORT_JOB_STATUS_CHANGE")
+    assert state.events(job_id) == ()
+
+
+def test_finishing_a_pending_job_is_422(state: SandboxState) -> None:
+    """A job must be started before it can be completed."""
+    job = state.create_job(0)
+    with pytest.raises(ApiError, match="send the started event first"):
+        state.post_event({"event": "completed", "jobId": job.id})
+
+
+def test_completing_twice_is_422(state: SandboxState) -> None:
+    """A job takes exactly one final event."""
+    job_id, ids = started(state, 1)
+    finish_items(state, job_id, [success(ids[0])])
+    state.post_event({"event": "completed", "jobId": job_id})
+    with pytest.raises(ApiError, match="already completed"):
+        state.post_event({"event": "completed", "jobId": job_id})
+
+
+def test_seeds_default_job_type_is_accepted(state: SandboxState) -> None:
+    """The seed's accounting_system_validation_failure is a valid job-level type."""
+    assert "accounting_system_validation_failure" in JOB_FAILURE_TYPES
+    job_id, ids = started(state, 1)
+    finish_items(state, job_id, [failure(ids[0])])
+    body = {"failureReason": "x", "failureReasonType": "accounting_system_validation_failure"}
+    state.post_event({"event": "failed", "jobId": job_id, **body})
+    assert state.job(job_id).failure_reason_type == "accounting_system_validation_failure"
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        pytest.param(["started"], "must be a JSON object", id="array"),
+        pytest.param({"event": "started", "exportJobId": "j"}, "did you mean 'jobId'", id="key"),
+        pytest.param({"event": "finished", "jobId": "j"}, "event must be one of", id="event"),
+        pytest.param({"event": "started"}, "jobId is required", id="no-job"),
+        pytest.param({"event": "started", "jobId": 7}, "jobId must be a string", id="number"),
+    ],
+)
+def test_malformed_event_is_400(state: SandboxState, body: object, why: str) -> None:
+    """An event body of the wrong shape is refused before any job is looked at."""
+    with pytest.raises(ApiError, match=why) as caught:
+        state.post_event(body)
+    assert caught.value.status == 400
+
+
+def test_event_for_unknown_job_is_404(state: SandboxState) -> None:
+    """An event naming a job that does not exist is 404."""
+    with raises_api(404, "EXPORT_NOT_FOUND"):
+        state.post_event({"event": "started", "jobId": "no-such-job"})
+
+
+# -- pagination ------------------------------------------------------------------------------
+
+
+def test_offset_pages_cover_250_items(state: SandboxState) -> None:
+    """Offset pages of the default size 100 give every item once, in order."""
+    job_id, ids = started(state, 250)
+    seen, flags = [], []
+    for offset in (0, 100, 200):
+        page = state.list_items(job_id, {"offset": [str(offset)]})
+        seen += [item.accounting_entry_id for item in page.items]
+        flags.append((page.has_previous_page, page.has_next_page, page.total))
+    assert seen == ids
+    assert flags == [(False, True, 250), (True, True, 250), (True, False, 250)]
+
+
+def test_cursor_pages_cover_250_items(state: SandboxState) -> None:
+    """Following endCursor with after gives every item once, then stops."""
+    job_id, ids = started(state, 250)
+    seen: list[str] = []
+    query: dict[str, list[str]] = {"limit": ["100"]}
+    while True:
+        body = state.list_items(job_id, query).to_json()
+        seen += [item["accountingEntryId"] for item in body["data"]]
+        if not body["pagination"]["hasNextPage"]:
+            break
+        query = {"limit": ["100"], "after": [body["pagination"]["endCursor"]]}
+    assert seen == ids
+
+
+def test_before_cursor_pages_backwards(state: SandboxState) -> None:
+    """before gives the items just ahead of the cursor."""
+    job_id, ids = started(state, 10)
+    page = state.list_items(job_id, {"limit": ["3"], "before": [encode_cursor(5)]})
+    assert [item.accounting_entry_id for item in page.items] == ids[2:5]
+    assert (page.has_previous_page, page.has_next_page) == (True, True)
+
+
+def test_status_filter_narrows_items_and_total(state: SandboxState) -> None:
+    """status= keeps only items of those statuses, and total counts them."""
+    job_id, ids = started(state, 5)
+    state.update_items(job_id, [failure(ids[1]), failure(ids[3])])
+    page = state.list_items(job_id, {"status": ["failed"]})
+    assert [item.accounting_entry_id for item in page.items] == [ids[1], ids[3]]
+    assert page.total == 2
+
+
+def test_page_echoes_the_request(state: SandboxState) -> None:
+    """currentRequestPagination says which page was asked for."""
+    job_id, _ = started(state, 5)
+    pagination = state.list_items(job_id, {"limit": ["2"], "offset": ["2"]}).to_json()["pagination"]
+    assert pagination["currentRequestPagination"] == {
+        "limit": 2,
+        "offset": 2,
+        "after": None,
+        "before": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "why"),
+    [
+        pytest.param({"limit": ["101"]}, "over the maximum of 100", id="limit-101"),
+        pytest.param({"limit": ["0"]}, "at least 1", id="limit-0"),
+        pytest.param({"limit": ["ten"]}, "whole number", id="limit-text"),
+        pytest.param({"offset": ["-1"]}, "at least 0", id="offset-negative"),
+        pytest.param({"offset": ["0"], "after": [encode_cursor(1)]}, "not both", id="offset-after"),
+        pytest.param(
+            {"after": [encode_cursor(1)], "before": [encode_cursor(5)]}, "not both", id="both"
+        ),
+        pytest.param({"after": ["garbage!"]}, "not a cursor", id="bad-cursor"),
+        pytest.param({"pageSize": ["10"]}, "unknown query parameter", id="unknown-param"),
+        pytest.param({"status": ["done"]}, "unknown status", id="unknown-status"),
+        pytest.param({"limit": ["1", "2"]}, "given 2 times", id="repeated"),
+    ],
+)
+def test_bad_page_query_is_400(state: SandboxState, query: dict[str, list[str]], why: str) -> None:
+    """A page query outside the contract is refused, saying what is wrong."""
+    job_id, _ = started(state)
+    with pytest.raises(ApiError, match=why) as caught:
+        state.list_items(job_id, query)
+    assert caught.value.status == 400
+
+
+# -- expiry ----------------------------------------------------------------------------------
+
+
+def test_job_counts_down_to_expiry(state: SandboxState, clock: FakeClock) -> None:
+    """expiresIn is the seconds left since the last update."""
+    job_id, _ = started(state)
+    clock.advance(3599)
+    assert state.job_json(job_id)["expiresIn"] == 1
+    assert state.job(job_id).status == "in_progress"
+
+
+def test_job_expires_an_hour_after_its_last_update(state: SandboxState, clock: FakeClock) -> None:
+    """An idle job fails with job_expired, and its unfinished items are abandoned."""
+    job_id, ids = started(state)
+    state.update_items(job_id, [success(ids[0])])
+    clock.advance(3600)
+    job = state.job_json(job_id)
+    assert (job["status"], job["failureReasonType"]) == ("failed", "job_expired")
+    assert job["expiredAt"] == "2026-04-22T11:08:56.000Z"
+    assert job["expiresIn"] is None
+    statuses = [item.status for item in state.items(job_id)]
+    assert statuses == ["successful", "abandoned", "abandoned"]
+
+
+def test_updates_push_expiry_back(state: SandboxState, clock: FakeClock) -> None:
+    """A job that keeps reporting does not expire."""
+    job_id, ids = started(state)
+    for entry in ids:
+        clock.advance(3000)
+        state.update_items(job_id, [success(entry)])
+    assert state.job(job_id).status == "in_progress"
+
+
+def test_expired_job_refuses_updates(state: SandboxState, clock: FakeClock) -> None:
+    """Items of an expired job can no longer change."""
+    job_id, ids = started(state)
+    clock.advance(3600)
+    with pytest.raises(ApiError, match="expired") as caught:
+        state.update_items(job_id, [success(ids[0])])
+    assert (caught.value.status, caught.value.type) == (422, "EXPORT_JOB_STATUS_UNPROCESSABLE")
+
+
+def test_expired_job_refuses_events(state: SandboxState, clock: FakeClock) -> None:
+    """An expired job cannot be completed."""
+    job_id, _ = started(state, 0)
+    clock.advance(7200)
+    with pytest.raises(ApiError, match="expired") as caught:
+        state.post_event({"event": "completed", "jobId": job_id})
+    assert caught.value.type == "INVALID_EXPORT_JOB_STATUS_CHANGE"
+
+
+def test_finished_job_never_expires(state: SandboxState, clock: FakeClock) -> None:
+    """A completed job keeps its outcome however long it sits."""
+    job_id, ids = started(state, 1)
+    finish_items(state, job_id, [success(ids[0])])
+    state.post_event({"event": "completed", "jobId": job_id})
+    clock.advance(10 * 3600)
+    assert state.job(job_id).status == "completed"
