@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from failreason import _demo as demo
 from failreason import _report_cli as report_cli
 from failreason import _sandbox_cli as sandbox_cli
 from failreason._engine import Engine, Explanation
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report_cli.register(commands)
     sandbox_cli.register(commands)
+    demo.register(commands)
 
     scoring = commands.add_parser(
         "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"
