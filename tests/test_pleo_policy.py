@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import failreason
 from failreason._policy import (
     Attempt,
     RetryPolicy,
@@ -138,3 +139,12 @@ def test_job_failure_type_when_every_item_shares_one() -> None:
         "accounting_system_rate_limit",
         "All 2 items failed: 429",
     )
+
+
+def test_built_in_job_failure_types_come_from_yaml() -> None:
+    """rules/job.yaml maps a shared item type to the job's type; the rest use the default."""
+    types = failreason.load().job_failure_types
+    assert job_event(bad(3, "missing_configuration", "Journal X"), types).failure_reason_type == (
+        "missing_configuration"
+    )
+    assert job_event(bad(3), types).failure_reason_type == "accounting_system_validation_failure"

@@ -14,8 +14,21 @@ from failreason._errors import (
     RuleFileError,
 )
 from failreason._load import load
+from failreason._outcome import ReportOutcome
+from failreason._pleo import PleoClient, Report
+from failreason._pleo_async import AsyncPleoClient, AsyncReport
+from failreason._pleo_http import (
+    CredentialsError,
+    IncompleteJobError,
+    JobNotReportableError,
+    PleoError,
+    PleoSettings,
+)
+from failreason._policy import RetryPolicy
 from failreason._result import Classification
 from failreason._rules import Example, Rule
+from failreason._sandbox import Sandbox
+from failreason._sandbox_faults import FaultPlan
 from failreason._schema import rule_file_schema
 from failreason._signal import Signal
 from failreason._vocabulary import ITEM_FAILURE_TYPES, STAGES
@@ -25,16 +38,29 @@ __version__ = "0.1.0"
 __all__ = [
     "ITEM_FAILURE_TYPES",
     "STAGES",
+    "AsyncPleoClient",
+    "AsyncReport",
     "Classification",
+    "CredentialsError",
     "Engine",
     "EnvelopeError",
     "Example",
     "Explanation",
     "FailreasonError",
+    "FaultPlan",
+    "IncompleteJobError",
+    "JobNotReportableError",
     "Location",
+    "PleoClient",
+    "PleoError",
+    "PleoSettings",
     "Problem",
+    "Report",
+    "ReportOutcome",
+    "RetryPolicy",
     "Rule",
     "RuleFileError",
+    "Sandbox",
     "Signal",
     "Step",
     "__version__",

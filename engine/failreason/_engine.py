@@ -57,11 +57,17 @@ class Engine:
     def __init__(self, rule_set: RuleSet) -> None:
         self._rules = rule_set.rules
         self._profiles = rule_set.profiles
+        self._job_types = dict(rule_set.job_failure_types)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         """The rules, in the order they are tried."""
         return self._rules
+
+    @property
+    def job_failure_types(self) -> Mapping[str, str]:
+        """Item type → the job's type when every failed item has it (``job_failure_types``)."""
+        return dict(self._job_types)
 
     @property
     def systems(self) -> tuple[str, ...]:

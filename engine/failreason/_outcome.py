@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from failreason._engine import Engine
@@ -39,21 +40,24 @@ def check_reportable(job: Mapping[str, Any], job_id: str) -> None:
         )
 
 
-_default_engine: Engine | None = None
+@cache
+def _builtin_engine() -> Engine:
+    return load()
+
+
+def default_engine(engine: Engine | None) -> Engine:
+    """``engine``, or the built-in one, loaded once on first use."""
+    return engine if engine is not None else _builtin_engine()
 
 
 def failed_item(
     entry: str, raw_error: object, engine: Engine | None, context: Mapping[str, Any]
 ) -> tuple[dict[str, Any], Classification]:
     """The failed-item update for ``raw_error``, classified by ``engine`` (built-ins if None)."""
-    global _default_engine  # noqa: PLW0603 - the built-in engine is loaded once, on first use
     if isinstance(raw_error, Classification):
         result = raw_error
     else:
-        if engine is None:
-            _default_engine = _default_engine or load()
-            engine = _default_engine
-        result = engine.classify(raw_error, **context)
+        result = default_engine(engine).classify(raw_error, **context)
     return result.item_payload(entry), result
 
 

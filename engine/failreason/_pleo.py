@@ -16,6 +16,7 @@ from failreason._outcome import (
     ReportOutcome,
     check_reportable,
     completion_check,
+    default_engine,
     explicit_failure,
     failed_item,
     success_update,
@@ -230,6 +231,8 @@ class Report:
         for update in completion_check(self.ledger, fail_missing):
             self.ledger.queue(update)
         self.flush()
+        if job_types is None:
+            job_types = default_engine(self._engine).job_failure_types
         event = job_event(self.ledger.finals(), job_types)
         self._client._event(self.ledger.job_id, event, expect=event.event)
         return ReportOutcome.of(self.ledger, event)

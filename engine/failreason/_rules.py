@@ -80,6 +80,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     profiles: Mapping[str, Profile]
     templates: Mapping[str, Template]
+    job_failure_types: Mapping[str, str] = field(default_factory=dict)
 
 
 class _Collector:
@@ -114,14 +115,16 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
     loader = _RuleLoader(env, templates, set(sources), problems)
     by_id: dict[str, Rule] = {}
     profiles: dict[str, Profile] = {}
+    job_types: dict[str, str] = {}
     for rank, layer in reversed(list(enumerate(layers))):
         rules, layer_profiles = loader.load_layer(layer, rank)
         by_id.update({rule.id: rule for rule in rules})
         profiles.update(layer_profiles)
+        job_types.update(loader.job_types.pop(rank, {}))
     if problems.problems:
         raise RuleFileError(problems.sorted())
     ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))
-    return RuleSet(ordered, profiles, templates)
+    return RuleSet(ordered, profiles, templates, job_types)
 
 
 class _RuleLoader:
@@ -130,6 +133,7 @@ class _RuleLoader:
     ) -> None:
         self.env, self.templates, self.problems = env, templates, problems
         self.template_names = names  # including templates that failed to compile
+        self.job_types: dict[int, dict[str, str]] = {}  # layer rank → item type → job type
         self.order = 0
 
     def load_layer(self, layer: Layer, rank: int) -> tuple[list[Rule], dict[str, Profile]]:
@@ -151,6 +155,8 @@ class _RuleLoader:
             for problem in rejected:
                 self.problems.add(1, problem)
             broken = tuple(p.path for p in rejected)
+            if not _under(broken, ("job_failure_types",)):
+                self.job_types.setdefault(rank, {}).update(doc.data.get("job_failure_types", {}))
             for rule in self._file_rules(doc, broken, rank):
                 if rule.id in seen:
                     message = f"rule id {rule.id!r} is already used at {seen[rule.id]}"

@@ -24,6 +24,27 @@ ITEM_FAILURE_TYPES: tuple[str, ...] = (
     "unexpected_failure",
 )
 
+# The job-level failureReasonType values of Pleo's Export API, plus the seed's default for a
+# failed job, accounting_system_validation_failure, which that list lacks.
+JOB_FAILURE_TYPES: tuple[str, ...] = (
+    "invalid_configuration",
+    "missing_configuration",
+    "authentication_failure",
+    "accounting_system_authentication_failure",
+    "pleo_rate_limit",
+    "accounting_system_rate_limit",
+    "service_unreachable",
+    "accounting_system_unreachable",
+    "validation_failure",
+    "authorization_failure",
+    "integration_unusable",
+    "job_expired",
+    "service_timeout",
+    "accounting_system_timeout",
+    "canceled_by_user",
+    "accounting_system_validation_failure",
+)
+
 # Waiting and sending the same entry again can succeed for these; nothing else changes by waiting.
 RETRYABLE_BY_DEFAULT: frozenset[str] = frozenset(
     {
