@@ -149,6 +149,7 @@ class PleoClient:
         doing = f"update {len(batch)} items of export job {ledger.job_id}"
 
         def landed() -> bool:
+            # Narrow the batch in place: the retry then sends only what Pleo does not hold.
             ledger.learn(self.items(ledger.job_id))
             batch[:] = [u for u in batch if u["accountingEntryId"] in ledger.queued]
             return not batch

@@ -151,6 +151,7 @@ class AsyncPleoClient:
         doing = f"update {len(batch)} items of export job {ledger.job_id}"
 
         async def landed() -> bool:
+            # Narrow the batch in place: the retry then sends only what Pleo does not hold.
             ledger.learn(await self.all_items(ledger.job_id))
             batch[:] = [u for u in batch if u["accountingEntryId"] in ledger.queued]
             return not batch

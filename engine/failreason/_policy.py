@@ -39,7 +39,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_total: float = 120.0
-    max_retry_after: float = 60.0  # a server asking us to wait longer than this is not waited for
+    max_retry_after: float = 60.0  # the longest a Retry-After is waited; past it, retry anyway
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """The delay before retry number ``attempt`` (1 for the first retry)."""
@@ -83,9 +83,7 @@ def decide(
     if attempt.retry_after is not None:
         asked = parse_retry_after(attempt.retry_after, now or datetime.now(UTC))
         if asked is not None:
-            if asked > policy.max_retry_after:
-                return Decision(False, reason=f"Pleo asked to wait {asked:.0f} s")
-            delay = max(delay, asked)
+            delay = max(delay, min(asked, policy.max_retry_after))
     if elapsed + delay > policy.max_total:
         return Decision(False, reason=f"gave up after {elapsed:.0f} s")
     return Decision(True, delay, attempt.may_have_landed, "transient failure")
