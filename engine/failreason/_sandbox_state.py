@@ -44,7 +44,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from failreason._vocabulary import ITEM_FAILURE_TYPES
+from failreason._vocabulary import ITEM_FAILURE_TYPES, JOB_FAILURE_TYPES
 
 Clock = Callable[[], float]  # seconds since the epoch, like time.time
 
@@ -52,25 +52,6 @@ ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
 FINAL_ITEM_STATUSES = ("successful", "failed")
 FINISHED_JOB_STATUSES = ("failed", "completed", "completed_with_errors")
 EVENTS = ("started", "completed", "completed_with_errors", "failed")
-# Pleo's 15 job-level types, plus the seed's default, which Pleo's enum does not list.
-JOB_FAILURE_TYPES = (
-    "invalid_configuration",
-    "missing_configuration",
-    "authentication_failure",
-    "accounting_system_authentication_failure",
-    "pleo_rate_limit",
-    "accounting_system_rate_limit",
-    "service_unreachable",
-    "accounting_system_unreachable",
-    "validation_failure",
-    "authorization_failure",
-    "integration_unusable",
-    "job_expired",
-    "service_timeout",
-    "accounting_system_timeout",
-    "canceled_by_user",
-    "accounting_system_validation_failure",
-)
 MAX_ITEMS_PER_UPDATE = 100
 MAX_LIMIT = 100
 DEFAULT_EXPIRY_SECONDS = 3600.0
