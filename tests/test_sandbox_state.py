@@ -7,12 +7,10 @@ from typing import Any
 import pytest
 
 from failreason import ITEM_FAILURE_TYPES
-from failreason._sandbox_state import (
-    JOB_FAILURE_TYPES,
-    ApiError,
-    SandboxState,
-    encode_cursor,
-)
+from failreason._sandbox_model import ApiError
+from failreason._sandbox_pages import encode_cursor
+from failreason._sandbox_state import SandboxState
+from failreason._vocabulary import JOB_FAILURE_TYPES
 
 START = 1_776_852_536.0  # 2026-04-22T10:08:56Z
 

@@ -49,15 +49,8 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from failreason._sandbox_faults import ANSWERING_KINDS, Fault, FaultPlan
-from failreason._sandbox_state import (
-    DEFAULT_EXPIRY_SECONDS,
-    ApiError,
-    Clock,
-    Event,
-    Item,
-    Job,
-    SandboxState,
-)
+from failreason._sandbox_model import DEFAULT_EXPIRY_SECONDS, ApiError, Clock, Event, Item, Job
+from failreason._sandbox_state import SandboxState
 
 _JOB = re.compile(r"/v3/export-jobs/([^/]+)")
 _ITEMS = re.compile(r"/v3/export-jobs/([^/]+)/items")
