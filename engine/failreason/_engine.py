@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from failreason._body import parse_body
-from failreason._clean import clean_text, join_messages, redact, truncate
+from failreason._clean import join_messages, redact, truncate
 from failreason._envelope import to_envelope
 from failreason._extract import Profile, extract
 from failreason._normalize import fold
@@ -104,7 +104,7 @@ class Engine:
         parsed = parse_body(envelope.body, envelope.content_type)
         extra = (envelope.message,) if envelope.message else ()
         found = extract(parsed, profile, extra)
-        messages = tuple(m for m in (redact(clean_text(m)) for m in found.messages) if m)
+        messages = tuple(m for m in (redact(m) for m in found.messages) if m)  # cleaned already
         codes = tuple(dict.fromkeys((*envelope.codes, *found.codes)))
         return Signal(
             system=system,
