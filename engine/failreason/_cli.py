@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from failreason import _demo as demo
@@ -19,6 +18,7 @@ from failreason import _sandbox_cli as sandbox_cli
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
 from failreason._examples import run_examples
+from failreason._jsonl import lines
 from failreason._load import load
 from failreason._schema import rule_file_schema
 from failreason._score import format_score, score
@@ -97,20 +97,9 @@ def _engine(args: argparse.Namespace) -> Engine:
     return load(args.rules, args.templates)
 
 
-def _lines(name: str) -> Iterator[tuple[int, str]]:
-    stream = sys.stdin if name == "-" else Path(name).open(encoding="utf-8")  # noqa: SIM115
-    try:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield number, line
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
-
-
 def _each(name: str, handle: Callable[[dict[str, Any]], T]) -> Iterator[tuple[int, T | str]]:
     """``handle`` applied to each non-blank line's envelope, or why the line is not one."""
-    for number, line in _lines(name):
+    for number, line in lines(name):
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -189,7 +178,7 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
 
 def _score(args: argparse.Namespace, out: IO[str]) -> int:
     rows = []
-    for number, line in _lines(args.input):
+    for number, line in lines(args.input):
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError as exc:

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from failreason._engine import Engine
 from failreason._errors import FailreasonError
+from failreason._jsonl import lines
 from failreason._load import load
 from failreason._outcome import ReportOutcome
 from failreason._pleo import PleoClient, Report
@@ -72,23 +73,16 @@ def run_report(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _items(name: str, problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    stream = sys.stdin if name == "-" else open(name, encoding="utf-8")  # noqa: SIM115, PTH123
-    try:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {number}: invalid JSON: {exc.msg} at column {exc.colno}")
-                continue
-            if not isinstance(item, dict) or not isinstance(item.get("accountingEntryId"), str):
-                problems.append(f"line {number}: expected an object with an accountingEntryId")
-                continue
-            yield number, item
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
+    for number, line in lines(name):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {number}: invalid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("accountingEntryId"), str):
+            problems.append(f"line {number}: expected an object with an accountingEntryId")
+            continue
+        yield number, item
 
 
 def _add(report: Report, item: dict[str, Any], engine: Engine) -> None:
