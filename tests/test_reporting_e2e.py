@@ -23,7 +23,7 @@ from failreason._sandbox import Sandbox
 from failreason._sandbox_faults import FaultPlan
 
 FAULTS = "429=0.08,500=0.04,502=0.04,503=0.04,slow=0.02,drop=0.06,lost=0.06"
-SEEDS = range(12)
+SEEDS = range(25)
 ITEMS = 230
 ENGINE = failreason.load()
 # Plenty of attempts: with a third of requests faulted, giving up would be a false alarm.
