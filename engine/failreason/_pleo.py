@@ -52,15 +52,8 @@ class PleoClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.settings = settings or PleoSettings.from_env(
-            {}, token=token, api_key=api_key, base_url=base_url
-        )
-        self._http = httpx.Client(
-            base_url=self.settings.base_url,
-            headers=self.settings.headers(),
-            timeout=self.settings.timeout,
-            transport=transport,
-        )
+        self.settings = PleoSettings.given(settings, token, api_key, base_url)
+        self._http = httpx.Client(transport=transport, **self.settings.httpx_options())
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
 

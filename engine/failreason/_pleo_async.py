@@ -53,15 +53,8 @@ class AsyncPleoClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.settings = settings or PleoSettings.from_env(
-            {}, token=token, api_key=api_key, base_url=base_url
-        )
-        self._http = httpx.AsyncClient(
-            base_url=self.settings.base_url,
-            headers=self.settings.headers(),
-            timeout=self.settings.timeout,
-            transport=transport,
-        )
+        self.settings = PleoSettings.given(settings, token, api_key, base_url)
+        self._http = httpx.AsyncClient(transport=transport, **self.settings.httpx_options())
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
 

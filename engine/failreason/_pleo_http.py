@@ -72,6 +72,23 @@ class PleoSettings:
             api_key = None  # a bearer token wins over an API key when both are set
         return cls(token=token, api_key=api_key, base_url=base_url, **given)
 
+    @classmethod
+    def given(
+        cls,
+        settings: PleoSettings | None,
+        token: str | None,
+        api_key: str | None,
+        base_url: str | None,
+    ) -> PleoSettings:
+        """``settings`` if given, else settings from the keyword arguments (no environment)."""
+        if settings is not None:
+            return settings
+        return cls.from_env({}, token=token, api_key=api_key, base_url=base_url)
+
+    def httpx_options(self) -> dict[str, Any]:
+        """What both httpx clients are built with."""
+        return {"base_url": self.base_url, "headers": self.headers(), "timeout": self.timeout}
+
     def headers(self) -> dict[str, str]:
         if self.token is not None:
             credential = f"Bearer {self.token}"
