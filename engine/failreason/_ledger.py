@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from failreason._policy import FINAL_STATUSES, MAX_BATCH
+from failreason._vocabulary import FINAL_ITEM_STATUSES, MAX_ITEMS_PER_UPDATE
 
 Item = dict[str, Any]
 
@@ -50,7 +50,7 @@ class Ledger:
         if held is not None and _holds(held, update):
             self.queued.pop(entry, None)
             return False
-        if held is not None and held.get("status") in FINAL_STATUSES:
+        if held is not None and held.get("status") in FINAL_ITEM_STATUSES:
             # A different final status would be a second outcome for one item: Pleo keeps one.
             raise ValueError(
                 f"item {entry} already has the final status {held.get('status')!r} in Pleo; "
@@ -59,7 +59,7 @@ class Ledger:
         self.queued[entry] = update
         return True
 
-    def next_batch(self, size: int = MAX_BATCH) -> list[Item]:
+    def next_batch(self, size: int = MAX_ITEMS_PER_UPDATE) -> list[Item]:
         """The oldest queued updates, at most ``size``."""
         return list(self.queued.values())[:size]
 
@@ -89,12 +89,12 @@ class Ledger:
         return [
             entry
             for entry, item in self.in_pleo.items()
-            if item.get("status") not in FINAL_STATUSES and entry not in self.queued
+            if item.get("status") not in FINAL_ITEM_STATUSES and entry not in self.queued
         ]
 
     def finals(self) -> list[Item]:
-        return [item for item in self.in_pleo.values() if item.get("status") in FINAL_STATUSES]
+        return [item for item in self.in_pleo.values() if item.get("status") in FINAL_ITEM_STATUSES]
 
 
 def _holds(held: Mapping[str, Any], update: Mapping[str, Any]) -> bool:
-    return held.get("status") == update.get("status") and held.get("status") in FINAL_STATUSES
+    return held.get("status") == update.get("status") and held.get("status") in FINAL_ITEM_STATUSES

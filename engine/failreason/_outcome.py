@@ -12,9 +12,9 @@ from failreason._engine import Engine
 from failreason._ledger import Ledger, Rejection
 from failreason._load import load
 from failreason._pleo_http import IncompleteJobError, JobNotReportableError
-from failreason._policy import JOB_FINAL_STATUSES, JobEvent, exported_at
+from failreason._policy import JobEvent, exported_at
 from failreason._result import Classification
-from failreason._vocabulary import ITEM_FAILURE_TYPES
+from failreason._vocabulary import FINISHED_JOB_STATUSES, ITEM_FAILURE_TYPES
 
 _SHOWN = 10  # missing items named in an error message; the exception carries all of them
 
@@ -28,7 +28,7 @@ def check_reportable(job: Mapping[str, Any], job_id: str) -> None:
             "abandoned; export them again in a new job",
             type="JOB_EXPIRED",
         )
-    if status in JOB_FINAL_STATUSES:
+    if status in FINISHED_JOB_STATUSES:
         raise JobNotReportableError(
             f"export job {job_id} is already {status}: no item can change any more",
             type="JOB_FINISHED",

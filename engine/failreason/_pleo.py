@@ -34,8 +34,9 @@ from failreason._pleo_http import (
     page_of,
     transport_failure,
 )
-from failreason._policy import MAX_BATCH, JobEvent, decide, is_transient, job_event
+from failreason._policy import JobEvent, decide, is_transient, job_event
 from failreason._result import Classification
+from failreason._vocabulary import MAX_ITEMS_PER_UPDATE
 
 
 class PleoClient:
@@ -204,7 +205,7 @@ class Report:
     def _queue(self, update: dict[str, Any]) -> None:
         self.ledger.queue(update)
         due = time.monotonic() - self._last_flush >= self.flush_every
-        if len(self.ledger.queued) >= MAX_BATCH or due:
+        if len(self.ledger.queued) >= MAX_ITEMS_PER_UPDATE or due:
             self.flush()
 
     def flush(self) -> None:

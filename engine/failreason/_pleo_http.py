@@ -12,10 +12,10 @@ import httpx
 
 from failreason._errors import FailreasonError
 from failreason._policy import Attempt, RetryPolicy
+from failreason._vocabulary import MAX_PAGE_SIZE
 
 PRODUCTION_URL = "https://external.pleo.io"
 STAGING_URL = "https://external.staging.pleo.io"
-PAGE_SIZE = 100
 
 
 class PleoError(FailreasonError):
@@ -110,7 +110,7 @@ EVENTS_PATH = "/v3/export-job-events"
 
 
 def items_query(after: str | None) -> dict[str, str | int]:
-    query: dict[str, str | int] = {"limit": PAGE_SIZE}
+    query: dict[str, str | int] = {"limit": MAX_PAGE_SIZE}
     if after:
         query["after"] = after
     return query

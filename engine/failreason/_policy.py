@@ -14,19 +14,17 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from failreason._clean import truncate
+from failreason._vocabulary import MAX_ITEMS_PER_UPDATE
 
 T = TypeVar("T")
 
-MAX_BATCH = 100  # Pleo refuses more items per update (413 EXPORT_JOB_ITEMS_UPDATE_LIMIT)
-FINAL_STATUSES = frozenset({"successful", "failed"})
-JOB_FINAL_STATUSES = frozenset({"completed", "completed_with_errors", "failed"})
 DEFAULT_JOB_FAILURE_TYPE = "accounting_system_validation_failure"  # the seed's default
 
 
-def batches(items: Sequence[T], size: int = MAX_BATCH) -> Iterator[Sequence[T]]:
+def batches(items: Sequence[T], size: int = MAX_ITEMS_PER_UPDATE) -> Iterator[Sequence[T]]:
     """``items`` in order, in slices of at most ``size``."""
-    if not 1 <= size <= MAX_BATCH:
-        raise ValueError(f"batch size must be between 1 and {MAX_BATCH}, got {size}")
+    if not 1 <= size <= MAX_ITEMS_PER_UPDATE:
+        raise ValueError(f"batch size must be between 1 and {MAX_ITEMS_PER_UPDATE}, got {size}")
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

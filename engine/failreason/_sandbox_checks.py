@@ -9,7 +9,6 @@ from typing import Any
 
 from failreason._sandbox_model import (
     EVENTS,
-    FINAL_ITEM_STATUSES,
     Event,
     Item,
     Job,
@@ -17,7 +16,7 @@ from failreason._sandbox_model import (
     _did_you_mean,
     _iso,
 )
-from failreason._vocabulary import ITEM_FAILURE_TYPES, JOB_FAILURE_TYPES
+from failreason._vocabulary import FINAL_ITEM_STATUSES, ITEM_FAILURE_TYPES, JOB_FAILURE_TYPES
 
 _ITEM_KEYS = (
     "accountingEntryId",

@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from failreason._vocabulary import FINISHED_JOB_STATUSES
+
 Clock = Callable[[], float]  # seconds since the epoch, like time.time
 
 ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
-FINAL_ITEM_STATUSES = ("successful", "failed")
-FINISHED_JOB_STATUSES = ("failed", "completed", "completed_with_errors")
 EVENTS = ("started", "completed", "completed_with_errors", "failed")
-MAX_ITEMS_PER_UPDATE = 100
-MAX_LIMIT = 100
 DEFAULT_EXPIRY_SECONDS = 3600.0
 
 

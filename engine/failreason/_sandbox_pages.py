@@ -11,11 +11,11 @@ from typing import Any
 
 from failreason._sandbox_model import (
     ITEM_STATUSES,
-    MAX_LIMIT,
     Item,
     _bad,
     _did_you_mean,
 )
+from failreason._vocabulary import MAX_PAGE_SIZE
 
 _QUERY_KEYS = ("limit", "offset", "after", "before", "status")
 
@@ -40,7 +40,7 @@ def decode_cursor(name: str, cursor: str) -> int:
 class PageRequest:
     """The query of ``GET .../items``, checked."""
 
-    limit: int = MAX_LIMIT
+    limit: int = MAX_PAGE_SIZE
     offset: int | None = None
     after: str | None = None
     before: str | None = None
@@ -55,9 +55,9 @@ class PageRequest:
             if key != "status" and len(values) > 1:
                 raise _bad(f"query parameter {key!r} given {len(values)} times")
         one = {key: values[0] for key, values in query.items() if key != "status"}
-        limit = _integer(one, "limit", MAX_LIMIT, minimum=1)
-        if limit > MAX_LIMIT:
-            raise _bad(f"limit={limit} is over the maximum of {MAX_LIMIT}")
+        limit = _integer(one, "limit", MAX_PAGE_SIZE, minimum=1)
+        if limit > MAX_PAGE_SIZE:
+            raise _bad(f"limit={limit} is over the maximum of {MAX_PAGE_SIZE}")
         offset = _integer(one, "offset", 0, minimum=0) if "offset" in one else None
         if offset is not None and ("after" in one or "before" in one):
             raise _bad("use either offset or a cursor (after/before), not both")

@@ -46,8 +46,6 @@ from failreason._sandbox_checks import (
 )
 from failreason._sandbox_model import (
     DEFAULT_EXPIRY_SECONDS,
-    FINAL_ITEM_STATUSES,
-    MAX_ITEMS_PER_UPDATE,
     ApiError,
     Clock,
     Event,
@@ -63,6 +61,7 @@ from failreason._sandbox_pages import (
     PageRequest,
     paginate,
 )
+from failreason._vocabulary import FINAL_ITEM_STATUSES, MAX_ITEMS_PER_UPDATE
 
 
 class SandboxState:

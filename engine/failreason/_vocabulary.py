@@ -58,5 +58,11 @@ RETRYABLE_BY_DEFAULT: frozenset[str] = frozenset(
 STAGES: tuple[str, ...] = ("validation", "entry", "receipt_download", "receipt_upload", "auth")
 DEFAULT_STAGE = "entry"
 
+# Limits and final statuses of Pleo's Export API, shared by the clients and the sandbox.
+MAX_ITEMS_PER_UPDATE = 100  # more in one PUT is 413 EXPORT_JOB_ITEMS_UPDATE_LIMIT
+MAX_PAGE_SIZE = 100  # the largest `limit` when listing a job's items
+FINAL_ITEM_STATUSES: tuple[str, ...] = ("successful", "failed")
+FINISHED_JOB_STATUSES: tuple[str, ...] = ("failed", "completed", "completed_with_errors")
+
 # Pleo keeps failure reasons short; longer accounting-system text is cut at a word boundary.
 MAX_REASON_LENGTH = 500
