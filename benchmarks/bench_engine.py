@@ -19,7 +19,8 @@ from pathlib import Path
 
 import failreason
 from failreason._body import parse_body
-from failreason._clean import clean_text, redact
+from failreason._clean import clean_text
+from failreason._redact import redact
 
 CORPUS = Path(__file__).parent.parent / "tests" / "samples" / "erp-errors.dev.jsonl"
 SIZE = 1_000_000

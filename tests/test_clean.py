@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from failreason._clean import clean_text, html_text, join_messages, redact, truncate
+from failreason._clean import clean_text, html_text, join_messages, truncate
+from failreason._redact import redact
 
 # --- clean_text -------------------------------------------------------------------
 

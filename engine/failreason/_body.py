@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from failreason._clean import html_text
 from failreason._paths import JSON
+from failreason._redact import redact_tree
 
 Kind = Literal["empty", "json", "xml", "html", "form", "text"]
 
@@ -73,7 +74,7 @@ def _parse(body: object, content_type: str | None) -> ParsedBody:
     if isinstance(body, str):
         return _from_text(body, _media_type(content_type))
     if isinstance(body, dict | list | tuple | int | float):
-        tree = _expand(list(body) if isinstance(body, tuple) else body, 0)
+        tree = redact_tree(_expand(list(body) if isinstance(body, tuple) else body, 0))
         return ParsedBody("json", tree, _render(tree))
     return _from_text(str(body), "")
 
@@ -210,7 +211,7 @@ def _json_at(text: str, start: int, budget: list[int]) -> tuple[JSON, int] | Non
     # an empty one, or a JSON string (which may hold a document itself).
     whole = start == 0
     if isinstance(value, dict | list) and (whole or value):
-        return _expand(value, 0), end
+        return redact_tree(_expand(value, 0)), end
     return (value, end) if whole and isinstance(value, str) else None
 
 
@@ -377,6 +378,7 @@ def _xml_at(text: str, start: int) -> JSON | None:
     tree = target.finish()
     if not isinstance(tree, dict) or _local(target.root_name).lower() == "html":
         return None
+    tree = redact_tree(tree)
     root_value = next(iter(tree.values()))
     return tree if isinstance(root_value, dict) or (complete and start == 0) else None
 
@@ -458,4 +460,5 @@ def _as_form(text: str) -> ParsedBody | None:
         tree.setdefault(key, value)
     if not tree:
         return None
+    tree = redact_tree(tree)
     return ParsedBody("form", tree, _render(tree))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from failreason._body import parse_body
-from failreason._clean import join_messages, redact, truncate
+from failreason._clean import join_messages, truncate
 from failreason._envelope import to_envelope
 from failreason._extract import Profile, extract
 from failreason._normalize import fold
+from failreason._redact import redact
 from failreason._render import RenderError
 from failreason._result import Classification
 from failreason._rules import Rule, RuleSet
