@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 
 from failreason._engine import Engine
+from failreason._errors import Location, Problem, RulesDirectoryError
 from failreason._rules import Layer, load_rule_set
 
 _PACKAGE = Path(__file__).resolve().parent
+_CONTENT = {"rules": "*.yaml rule files", "templates": "*.j2 templates"}
 
 
 def builtin_dir(name: str) -> Path:
@@ -27,7 +29,8 @@ def load(
 
     The user's rules are tried before the built-in ones, and a user rule with a built-in's id
     replaces it; a user template replaces the built-in one of the same name. Raises
-    RuleFileError listing every problem in the files.
+    RuleFileError listing every problem in the files, or its RulesDirectoryError when a
+    directory given does not exist.
     """
     layers: list[Layer] = []
     if rules_dir is not None or templates_dir is not None:
@@ -40,8 +43,12 @@ def _user_layer(
     rules_dir: str | os.PathLike[str] | None, templates_dir: str | os.PathLike[str] | None
 ) -> Layer:
     for given, what in ((rules_dir, "rules"), (templates_dir, "templates")):
-        if given is not None and not Path(given).is_dir():
-            raise NotADirectoryError(f"the {what} directory {os.fspath(given)!r} does not exist")
+        if given is None or Path(given).is_dir():
+            continue
+        state = "is not a directory" if Path(given).exists() else "does not exist"
+        hint = f"pass the directory that holds your {_CONTENT[what]}"
+        where = Location(os.fspath(given))
+        raise RulesDirectoryError(Problem(where, f"the {what} directory {state}", hint=hint))
     return Layer(
         Path(rules_dir) if rules_dir is not None else None,
         Path(templates_dir) if templates_dir is not None else None,

@@ -16,12 +16,15 @@ from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from failreason._errors import Location
+from failreason._readfile import UnreadableFileError, read_text_file
 
 # Names every template may use besides what its rule captures; see the README's "Templates".
 CONTEXT_NAMES = frozenset(
     {"message", "messages", "status", "system", "stage", "code", "codes", "params"}
 )
 SUFFIX = ".j2"
+# The largest built-in template is 440 bytes, and a reason is at most 500 characters.
+MAX_TEMPLATE_BYTES = 64 * 1024
 
 ReportAt = Callable[[Location, str], None]
 
@@ -57,14 +60,26 @@ def new_environment(sources: Mapping[str, str]) -> SandboxedEnvironment:
     )
 
 
-def read_template_sources(directories: list[tuple[Path, str]]) -> dict[str, tuple[str, str]]:
-    """Template name → (source, display path); a later directory overrides an earlier one."""
+def read_template_sources(
+    directories: list[tuple[Path, str]], report: ReportAt
+) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """Template name → (source, display path), and every name found, readable or not.
+
+    A later directory overrides an earlier one. A file that is not a regular file inside its
+    directory, is too large or is not UTF-8 is reported and left out (see ``_readfile``).
+    """
     sources: dict[str, tuple[str, str]] = {}
+    names: set[str] = set()
     for directory, display in directories:
         for path in sorted(directory.glob(f"*{SUFFIX}")):
-            shown = f"{display}/{path.name}"
-            sources[path.name.removesuffix(SUFFIX)] = (path.read_text(encoding="utf-8"), shown)
-    return sources
+            shown, name = f"{display}/{path.name}", path.name.removesuffix(SUFFIX)
+            names.add(name)
+            try:
+                sources[name] = (read_text_file(path, directory, MAX_TEMPLATE_BYTES), shown)
+            except UnreadableFileError as exc:
+                sources.pop(name, None)  # never fall back to a lower layer's file silently
+                report(Location(shown, exc.line, exc.column), exc.message)
+    return sources, names
 
 
 def compile_templates(
