@@ -6,11 +6,9 @@ import os
 from pathlib import Path
 
 from failreason._engine import Engine
-from failreason._errors import Location, Problem, RulesDirectoryError
 from failreason._rules import Layer, load_rule_set
 
 _PACKAGE = Path(__file__).resolve().parent
-_CONTENT = {"rules": "*.yaml rule files", "templates": "*.j2 templates"}
 
 
 def builtin_dir(name: str) -> Path:
@@ -36,19 +34,12 @@ def load(
     if rules_dir is not None or templates_dir is not None:
         layers.append(_user_layer(rules_dir, templates_dir))
     layers.append(Layer(builtin_dir("rules"), builtin_dir("templates"), "rules", "templates"))
-    return Engine(load_rule_set(layers))
+    return Engine(load_rule_set(layers), layers)
 
 
 def _user_layer(
     rules_dir: str | os.PathLike[str] | None, templates_dir: str | os.PathLike[str] | None
 ) -> Layer:
-    for given, what in ((rules_dir, "rules"), (templates_dir, "templates")):
-        if given is None or Path(given).is_dir():
-            continue
-        state = "is not a directory" if Path(given).exists() else "does not exist"
-        hint = f"pass the directory that holds your {_CONTENT[what]}"
-        where = Location(os.fspath(given))
-        raise RulesDirectoryError(Problem(where, f"the {what} directory {state}", hint=hint))
     return Layer(
         Path(rules_dir) if rules_dir is not None else None,
         Path(templates_dir) if templates_dir is not None else None,

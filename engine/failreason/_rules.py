@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from failreason._compile import compile_matcher
-from failreason._errors import Location, Problem, RuleFileError
+from failreason._errors import Location, Problem, RuleFileError, RulesDirectoryError
 from failreason._extract import Profile, load_profile
 from failreason._match import All, Matcher, OneOf
 from failreason._readfile import UnreadableFileError, read_text_file
@@ -106,7 +106,12 @@ class _Collector:
 
 
 def load_rule_set(layers: list[Layer]) -> RuleSet:
-    """Load ``layers`` (highest precedence first); raises RuleFileError listing every problem."""
+    """Load ``layers`` (highest precedence first); raises RuleFileError listing every problem.
+
+    A directory that is missing (or gone since the last load) is a RulesDirectoryError: loading
+    on without it would drop its rules without a word.
+    """
+    _check_directories(layers)
     problems = _Collector()
     template_dirs = [
         (layer.templates_dir, layer.templates_display)
@@ -131,6 +136,20 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
         raise RuleFileError(problems.sorted())
     ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))
     return RuleSet(ordered, profiles, templates, job_types)
+
+
+def _check_directories(layers: list[Layer]) -> None:
+    for layer in layers:
+        for directory, shown, what, holds in (
+            (layer.rules_dir, layer.rules_display, "rules", "*.yaml rule files"),
+            (layer.templates_dir, layer.templates_display, "templates", "*.j2 templates"),
+        ):
+            if directory is None or directory.is_dir():
+                continue
+            state = "is not a directory" if directory.exists() else "does not exist"
+            hint = f"pass the directory that holds your {holds}"
+            problem = Problem(Location(shown), f"the {what} directory {state}", hint=hint)
+            raise RulesDirectoryError(problem)
 
 
 class _RuleLoader:
