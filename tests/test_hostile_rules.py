@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 import failreason
+from failreason._errors import Location
+from failreason._render import compile_source, new_environment
 from failreason._yaml import MAX_DEPTH, MAX_VALUES, load_yaml
 from tests.conftest import WriteRules
 
@@ -267,3 +269,164 @@ def test_file_given_as_directory_is_a_failreason_error(write_rules: WriteRules) 
     rules = write_rules(acme=GOOD_RULE)
     with pytest.raises(failreason.FailreasonError, match="the rules directory is not a directory"):
         failreason.load(rules / "acme.yaml")
+
+
+# --- templates that would loop or allocate without bound ---------------------------------
+
+HOSTILE_TEMPLATES = [
+    pytest.param("{{ range(10**9)|list }}", "argument is larger than 65,536", id="huge-range"),
+    pytest.param("{{ range(60000)|list }}", "range() may yield at most 1,000", id="long-range"),
+    pytest.param("{{ 'x' * 10**9 }}", "larger than 65,536 characters", id="string-times"),
+    pytest.param("{{ (1,) * 10**5 }}", "larger than 65,536 characters", id="tuple-times"),
+    pytest.param("{{ 10**(10**10) }}", "a power would have more than", id="power"),
+    pytest.param("{{ 2**8000 * 2**8000 * 2**8000 }}", "a product would have more", id="product"),
+    pytest.param(
+        "{% for a in range(1000) %}{% for b in range(1000) %}x{% endfor %}{% endfor %}",
+        "more than 100,000 steps",
+        id="nested-loops",
+    ),
+    pytest.param(
+        "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}",
+        "more than 100,000 steps",
+        id="silent-nested-loops",
+    ),
+    pytest.param("{{ 'x'.center(10**9) }}", "argument is larger than", id="center-method"),
+    pytest.param("{{ 'x'|center(10**9) }}", "argument is larger than", id="center-filter"),
+    pytest.param(
+        "{{ ('x' * 60000).expandtabs(8) }}", "expandtabs() is not allowed", id="expandtabs"
+    ),
+    pytest.param(
+        "{{ ('a' * 60000).replace('a', 'a' * 60000) }}", "larger than 65,536", id="replace"
+    ),
+    pytest.param(
+        "{{ ('a' * 60000)|replace('a', 'a' * 60000) }}", "larger than 65,536", id="replace-filter"
+    ),
+    pytest.param("{{ '%999999999s' % 'x' }}", "format width or precision", id="printf-width"),
+    pytest.param("{{ '%*s' % (10**4, 'x') }}", "format width or precision", id="printf-star"),
+    pytest.param("{{ '%999999999s'|format('x') }}", "format width", id="format-filter"),
+    pytest.param("{{ '{:>999999999}'.format('x') }}", "str.format is not allowed", id="format"),
+    pytest.param("{{ range(1000)|join('x' * 60000) }}", "larger than 65,536", id="join"),
+    pytest.param("{{ ('\\n' * 60000)|indent(60000) }}", "larger than 65,536", id="indent"),
+    pytest.param(
+        "{% set l = range(1000)|list %}{% set a = [l, l, l, l, l, l, l, l, l, l] %}"
+        "{% set b = [a, a, a, a, a, a, a, a, a, a] %}{{ b }}",
+        "larger than 65,536",
+        id="list-literal-laughs",
+    ),
+    pytest.param(
+        "{% set l = range(1000)|list %}{{ [l] * 1000 }}", "larger than 65,536", id="shared-list"
+    ),
+    pytest.param(
+        "{% set ns = namespace(s='x') %}{% for i in range(100) %}"
+        "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
+        "larger than 65,536",
+        id="doubling-concat",
+    ),
+    pytest.param(
+        "{% set ns = namespace(n=3) %}{% for i in range(100) %}"
+        "{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n }}",
+        "a product would have more than",
+        id="squaring-loop",
+    ),
+    pytest.param(
+        "{{ range(1000)|batch(60000, 'x' * 60000)|list }}", "larger than 65,536", id="batch-fill"
+    ),
+    pytest.param(
+        "{% set l = range(1000)|list %}{{ [[l] * 60, [l] * 60]|sum(start=[]) }}",
+        "larger than 65,536",
+        id="sum-of-lists",
+    ),
+    pytest.param(
+        "{% for i in range(1000) %}{{ 'x' * 60000 }}{% endfor %}",
+        "wrote more than 65,536 characters",
+        id="long-output",
+    ),
+]
+
+
+def template_problems(source: str) -> list[str]:
+    """What compiling ``source`` as the template ``evil`` reports (as load and lint do)."""
+    found: list[str] = []
+    report = lambda at, message: found.append(f"{at}: {message}")  # noqa: E731
+    compile_source(new_environment({}), source, "evil", Location("evil.j2", 1, 1), report)
+    return found
+
+
+@pytest.mark.parametrize(("source", "expected"), HOSTILE_TEMPLATES)
+def test_hostile_template_is_a_located_problem_at_load(source: str, expected: str) -> None:
+    """A template past a limit with any input is reported when it compiles, as lint shows it."""
+    [problem] = template_problems(source)
+    assert problem.startswith("evil.j2:1:1: template 'evil' goes past a limit: ")
+    assert expected in problem
+
+
+def test_hostile_template_is_reported_by_load(write_rules: WriteRules) -> None:
+    """Through ``load``, the problem names the template file."""
+    rules = write_rules(acme=GOOD_RULE.replace("tax_code_unknown", "evil"))
+    templates = write_rules("templates", evil="{{ range(10**9)|list }}")
+    [problem] = problems_of(rules, templates)
+    assert problem.startswith(f"{templates}/evil.j2:1:1: template 'evil' goes past a limit: ")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        pytest.param("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", id="macro"),
+        pytest.param("{% for x in [1] recursive %}{{ loop([x]) }}{% endfor %}", id="recursive"),
+        pytest.param("{% set x %}{{ 1 }}{% endset %}{{ x }}", id="block-set"),
+        pytest.param("{% filter upper %}x{% endfilter %}", id="filter-block"),
+        pytest.param("{% include 'tax_code_unknown' %}", id="include"),
+    ],
+)
+def test_constructs_that_hide_output_are_refused(source: str) -> None:
+    """Macros, recursive loops, block sets, filter blocks and includes are refused at load."""
+    [problem] = template_problems(source)
+    assert problem.startswith("evil.j2:1:1: template syntax error: ")
+    assert "not allowed in reason templates" in problem
+
+
+def test_huge_constant_is_never_built_at_load() -> None:
+    """``{{ 'x' * 10**9 }}`` is not folded into a gigabyte string while it compiles."""
+    tracemalloc.start()
+    try:
+        [problem] = template_problems("{{ 'x' * 10**9 }}")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "goes past a limit" in problem
+    assert peak < 8 * 1024 * 1024  # folded, it would be 1 GB
+
+
+def test_limit_reached_with_real_input_yields_to_the_next_rule(write_rules: WriteRules) -> None:
+    """A template that passes a limit only on this error's text gives way; nothing is raised."""
+    rules = write_rules(
+        acme="""\
+rules:
+  - id: acme.greedy
+    match: {code: greedy}
+    type: unexpected_failure
+    message: "{{ message * 60000 }}"
+"""
+    )
+    engine = failreason.load(rules)  # a stand-in empty message stays within the limits
+    result = engine.classify({"code": "greedy", "message": "A long message from the system"})
+    assert result.rule_id == "fallback"
+    [failed] = [
+        step for step in engine.explain({"code": "greedy", "message": "m" * 30}).steps if step.error
+    ]
+    assert "larger than 65,536" in failed.error  # type: ignore[operator]
+
+
+def test_ordinary_template_features_still_work(write_rules: WriteRules) -> None:
+    """Loops, filters, tests, lists, ``~`` and arithmetic within the limits render as before."""
+    source = (
+        "{% set parts = [tax_code|upper, 'x' * 3, (2 ** 10)|string] %}"
+        "{% for p in parts %}{{ loop.index }}={{ p }}"
+        "{% if not loop.last %}, {% endif %}{% endfor %}"
+        " {{ parts|join('/') ~ '!' }} {{ '%05.1f'|format(3.14159) }} {{ range(3)|sum }}"
+        " {{ {'a': 1}.items()|list }} {{ 'ab cd'.split()|length }}"
+    )
+    rules = write_rules(acme=GOOD_RULE.replace("template: tax_code_unknown", "template: fine"))
+    templates = write_rules("templates", fine=source)
+    result = failreason.load(rules, templates).classify({"message": "tax code s25 is unknown"})
+    assert result.failure_reason == ("1=S25, 2=xxx, 3=1024 S25/xxx/1024! 003.1 3 [('a', 1)] 2")
