@@ -178,12 +178,15 @@ def test_fifo_is_a_problem_not_a_hang(write_rules: WriteRules, where: str) -> No
     )
 
 
-def test_directory_named_like_a_rule_file_is_a_problem(write_rules: WriteRules) -> None:
-    """A directory called *.yaml is reported rather than skipped without a word."""
+@pytest.mark.parametrize("where", ["rules", "templates"])
+def test_directory_named_like_a_rule_file_is_a_problem(write_rules: WriteRules, where: str) -> None:
+    """A directory called *.yaml or *.j2 is reported rather than skipped without a word."""
     rules = write_rules(acme=GOOD_RULE)
-    (rules / "more.yaml").mkdir()
-    [problem] = problems_of(rules)
-    assert problem.startswith(f"{rules}/more.yaml: the path is a directory, not a regular file")
+    templates = write_rules("templates")
+    folder, name = (rules, "more.yaml") if where == "rules" else (templates, "more.j2")
+    (folder / name).mkdir()
+    [problem] = problems_of(rules, templates)
+    assert problem.startswith(f"{folder}/{name}: the path is a directory, not a regular file")
 
 
 def test_device_named_like_a_template_is_a_problem(write_rules: WriteRules) -> None:
@@ -430,3 +433,22 @@ def test_ordinary_template_features_still_work(write_rules: WriteRules) -> None:
     templates = write_rules("templates", fine=source)
     result = failreason.load(rules, templates).classify({"message": "tax code s25 is unknown"})
     assert result.failure_reason == ("1=S25, 2=xxx, 3=1024 S25/xxx/1024! 003.1 3 [('a', 1)] 2")
+
+
+def test_rule_file_behind_a_symlinked_folder_is_refused(
+    write_rules: WriteRules, tmp_path: Path
+) -> None:
+    """A folder inside the rules directory that links elsewhere does not bring files in."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "acme.yaml").write_text(GOOD_RULE, encoding="utf-8")
+    rules = write_rules(base=GOOD_RULE.replace("acme.tax", "acme.base"))
+    (rules / "linked").symlink_to(elsewhere, target_is_directory=True)
+    engine_or_problems: list[str] = []
+    try:
+        engine = failreason.load(rules)
+    except failreason.RuleFileError as error:
+        engine_or_problems = [str(problem) for problem in error.problems]
+    else:
+        assert "acme.tax" not in [rule.id for rule in engine.rules]  # not followed at all
+    assert all("outside its directory" in problem for problem in engine_or_problems)

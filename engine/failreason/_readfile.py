@@ -39,8 +39,7 @@ def read_text_file(path: Path, root: Path, limit: int) -> str:
 
 
 def _checked_target(path: Path, root: Path) -> Path:
-    if not stat.S_ISLNK(os.lstat(path).st_mode):
-        return path
+    # Resolved whole, so a symlinked folder on the way counts as much as a symlinked file.
     target = Path(os.path.realpath(path))
     if not target.is_relative_to(Path(os.path.realpath(root))):
         raise UnreadableFileError(

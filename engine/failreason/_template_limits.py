@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextvars
 import re
-import types
 from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from typing import Any
@@ -127,7 +126,7 @@ def weigh(value: Any, limit: int = MAX_VALUE) -> int:
         elif isinstance(item, Mapping):
             pending.extend(islice(item.keys(), limit + 1))
             pending.extend(islice(item.values(), limit + 1))
-        elif isinstance(item, list | tuple | set | frozenset | types.MappingProxyType):
+        elif isinstance(item, list | tuple | set | frozenset):
             pending.extend(islice(item, limit + 1))
         elif isinstance(item, range):
             total += len(item)
