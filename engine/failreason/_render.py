@@ -29,6 +29,18 @@ MAX_TEMPLATE_BYTES = 64 * 1024
 ReportAt = Callable[[Location, str], None]
 
 
+# What a template's own code can raise from inside a filter or method (``'x'|dictsort``
+# is an AttributeError, a deep structure a RecursionError): the rule gives way, nothing more.
+_RENDER_FAILURES = (
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+    RuntimeError,
+    TypeError,
+    ValueError,
+)
+
+
 class RenderError(Exception):
     """A template could not be rendered for this error (e.g. a value it needs is missing)."""
 
@@ -47,7 +59,7 @@ class Template:
             return render_bounded(self._template, context)
         except jinja2.TemplateError as exc:
             raise RenderError(f"template {self.name!r}: {exc}") from exc
-        except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        except _RENDER_FAILURES as exc:
             raise RenderError(f"template {self.name!r}: {type(exc).__name__}: {exc}") from exc
 
 
