@@ -85,3 +85,18 @@ def test_secrets_in_messages_are_redacted(engine: failreason.Engine, secret: str
     reason = engine.classify({"status": 400, "message": f"Request failed: {secret}"}).failure_reason
     assert "[redacted]" in reason
     assert secret.rsplit(maxsplit=1)[-1].strip('"') not in reason
+
+
+def test_a_filter_failing_inside_yields_to_the_next_rule(write_rules: WriteRules) -> None:
+    """A filter that raises from inside (``dictsort`` on a text) makes the rule give way."""
+    rules = write_rules(
+        acme="""\
+rules:
+  - id: acme.broken-filter
+    match: {code: x}
+    type: unexpected_failure
+    message: "{{ message|dictsort }}"
+"""
+    )
+    result = failreason.load(rules).classify({"code": "x", "message": "hello"})
+    assert result.rule_id == "fallback"

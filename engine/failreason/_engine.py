@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import copy
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from failreason._body import parse_body
 from failreason._clean import join_messages, truncate
 from failreason._envelope import to_envelope
+from failreason._errors import FailreasonError
 from failreason._extract import Profile, extract
 from failreason._normalize import fold
 from failreason._redact import redact
 from failreason._render import RenderError
 from failreason._result import Classification
-from failreason._rules import Rule, RuleSet
+from failreason._rules import Layer, Rule, RuleSet, load_rule_set
 from failreason._signal import Signal
 from failreason._vocabulary import MAX_REASON_LENGTH
 
@@ -55,10 +58,41 @@ class Explanation:
 class Engine:
     """Classifies raw errors with an ordered rule set; build one with ``failreason.load()``."""
 
-    def __init__(self, rule_set: RuleSet) -> None:
-        self._rules = rule_set.rules
-        self._profiles = rule_set.profiles
-        self._job_types = dict(rule_set.job_failure_types)
+    def __init__(self, rule_set: RuleSet, layers: Sequence[Layer] = ()) -> None:
+        # Rules, profiles and job types are one immutable snapshot behind one attribute:
+        # reload() replaces it whole, and each classify reads it once (see _pinned).
+        self._snapshot = rule_set
+        self._layers = tuple(layers)  # where the rule set came from, for reload()
+        self._reload_lock = threading.Lock()
+
+    @property
+    def _rules(self) -> tuple[Rule, ...]:
+        return self._snapshot.rules
+
+    @property
+    def _profiles(self) -> Mapping[str, Profile]:
+        return self._snapshot.profiles
+
+    @property
+    def _job_types(self) -> Mapping[str, str]:
+        return self._snapshot.job_failure_types
+
+    def reload(self) -> None:
+        """Read the rule and template directories this engine was loaded from again.
+
+        The new rule set is built completely before it takes over: when any file has a
+        problem, the engine keeps the rules it had and RuleFileError lists every problem.
+        Safe while other threads classify: each call finishes with the rule set that was in
+        force when it began, and the next call uses the new one.
+        """
+        if not self._layers:
+            raise FailreasonError("this engine was not loaded from directories: use load()")
+        with self._reload_lock:  # two reloads at once: the later one wins, not the slower
+            self._snapshot = load_rule_set(list(self._layers))
+
+    def _pinned(self) -> Engine:
+        """This engine fixed to the rule set in force now, for the length of one call."""
+        return copy.copy(self)  # shares the snapshot; reload() on self cannot reach the copy
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -77,8 +111,9 @@ class Engine:
 
     def classify(self, raw: object, **context: Any) -> Classification:
         """Pleo's failure reason for ``raw``; ``context`` fills envelope keys ``raw`` lacks."""
-        signal = self.signal(raw, **context)
-        for step in self._try_rules(signal):
+        engine = self._pinned()  # one rule set for the whole call, even while reload() runs
+        signal = engine.signal(raw, **context)
+        for step in engine._try_rules(signal):
             result = step.classification()
             if result is not None:
                 return result
@@ -86,9 +121,10 @@ class Engine:
 
     def explain(self, raw: object, **context: Any) -> Explanation:
         """Every rule tried on ``raw`` in order, up to the one that decided."""
-        signal = self.signal(raw, **context)
+        engine = self._pinned()
+        signal = engine.signal(raw, **context)
         steps: list[Step] = []
-        for step in self._try_rules(signal, stop_at_first=False):
+        for step in engine._try_rules(signal, stop_at_first=False):
             steps.append(step)
             result = step.classification()
             if result is not None:

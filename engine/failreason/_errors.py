@@ -2,7 +2,9 @@
 
 FailreasonError                 base of everything failreason raises
 ├── RuleFileError               rule authors: a rule or template file is wrong
-│                               (carries every problem found, each located)
+│   │                           (carries every problem found, each located)
+│   └── RulesDirectoryError     a rules or templates directory given does not exist
+│                               (also a NotADirectoryError)
 └── EnvelopeError (TypeError)   programmers: a raw-error envelope is malformed
 """
 
@@ -53,6 +55,17 @@ class RuleFileError(FailreasonError):
         count = len(self.problems)
         heading = f"{count} problem{'s' if count != 1 else ''} in the rule files"
         super().__init__("\n".join([heading, *(str(p) for p in self.problems)]))
+
+
+class RulesDirectoryError(RuleFileError, NotADirectoryError):
+    """A rules or templates directory that is missing or not a directory: one located problem.
+
+    Also a NotADirectoryError, which is what ``load`` raised for it before.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__([problem])
+        self.args = (str(problem),)  # one line: there is only the one problem
 
 
 class EnvelopeError(FailreasonError, TypeError):

@@ -27,21 +27,19 @@ def load(
 
     The user's rules are tried before the built-in ones, and a user rule with a built-in's id
     replaces it; a user template replaces the built-in one of the same name. Raises
-    RuleFileError listing every problem in the files.
+    RuleFileError listing every problem in the files, or its RulesDirectoryError when a
+    directory given does not exist.
     """
     layers: list[Layer] = []
     if rules_dir is not None or templates_dir is not None:
         layers.append(_user_layer(rules_dir, templates_dir))
     layers.append(Layer(builtin_dir("rules"), builtin_dir("templates"), "rules", "templates"))
-    return Engine(load_rule_set(layers))
+    return Engine(load_rule_set(layers), layers)
 
 
 def _user_layer(
     rules_dir: str | os.PathLike[str] | None, templates_dir: str | os.PathLike[str] | None
 ) -> Layer:
-    for given, what in ((rules_dir, "rules"), (templates_dir, "templates")):
-        if given is not None and not Path(given).is_dir():
-            raise NotADirectoryError(f"the {what} directory {os.fspath(given)!r} does not exist")
     return Layer(
         Path(rules_dir) if rules_dir is not None else None,
         Path(templates_dir) if templates_dir is not None else None,

@@ -13,17 +13,32 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
-from jinja2.sandbox import SandboxedEnvironment
 
 from failreason._errors import Location
+from failreason._readfile import UnreadableFileError, read_text_file
+from failreason._template_limits import BoundedEnvironment, TemplateLimitError, render_bounded
 
 # Names every template may use besides what its rule captures; see the README's "Templates".
 CONTEXT_NAMES = frozenset(
     {"message", "messages", "status", "system", "stage", "code", "codes", "params"}
 )
 SUFFIX = ".j2"
+# The largest built-in template is 440 bytes, and a reason is at most 500 characters.
+MAX_TEMPLATE_BYTES = 64 * 1024
 
 ReportAt = Callable[[Location, str], None]
+
+
+# What a template's own code can raise from inside a filter or method (``'x'|dictsort``
+# is an AttributeError, a deep structure a RecursionError): the rule gives way, nothing more.
+_RENDER_FAILURES = (
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+    RuntimeError,
+    TypeError,
+    ValueError,
+)
 
 
 class RenderError(Exception):
@@ -39,16 +54,17 @@ class Template:
     _template: jinja2.Template = field(repr=False, compare=False)
 
     def render(self, context: Mapping[str, Any]) -> str:
+        """The template's text for ``context``, within the limits of ``_template_limits``."""
         try:
-            return self._template.render(context)
+            return render_bounded(self._template, context)
         except jinja2.TemplateError as exc:
             raise RenderError(f"template {self.name!r}: {exc}") from exc
-        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        except _RENDER_FAILURES as exc:
             raise RenderError(f"template {self.name!r}: {type(exc).__name__}: {exc}") from exc
 
 
-def new_environment(sources: Mapping[str, str]) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+def new_environment(sources: Mapping[str, str]) -> BoundedEnvironment:
+    return BoundedEnvironment(
         loader=jinja2.DictLoader(dict(sources)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # reasons are plain text, shown by Pleo, not HTML
@@ -57,18 +73,30 @@ def new_environment(sources: Mapping[str, str]) -> SandboxedEnvironment:
     )
 
 
-def read_template_sources(directories: list[tuple[Path, str]]) -> dict[str, tuple[str, str]]:
-    """Template name → (source, display path); a later directory overrides an earlier one."""
+def read_template_sources(
+    directories: list[tuple[Path, str]], report: ReportAt
+) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """Template name → (source, display path), and every name found, readable or not.
+
+    A later directory overrides an earlier one. A file that is not a regular file inside its
+    directory, is too large or is not UTF-8 is reported and left out (see ``_readfile``).
+    """
     sources: dict[str, tuple[str, str]] = {}
+    names: set[str] = set()
     for directory, display in directories:
         for path in sorted(directory.glob(f"*{SUFFIX}")):
-            shown = f"{display}/{path.name}"
-            sources[path.name.removesuffix(SUFFIX)] = (path.read_text(encoding="utf-8"), shown)
-    return sources
+            shown, name = f"{display}/{path.name}", path.name.removesuffix(SUFFIX)
+            names.add(name)
+            try:
+                sources[name] = (read_text_file(path, directory, MAX_TEMPLATE_BYTES), shown)
+            except UnreadableFileError as exc:
+                sources.pop(name, None)  # never fall back to a lower layer's file silently
+                report(Location(shown, exc.line, exc.column), exc.message)
+    return sources, names
 
 
 def compile_templates(
-    env: SandboxedEnvironment, sources: dict[str, tuple[str, str]], report: ReportAt
+    env: BoundedEnvironment, sources: dict[str, tuple[str, str]], report: ReportAt
 ) -> dict[str, Template]:
     """Compile every template file, so a broken one is reported even if no rule uses it."""
     compiled: dict[str, Template] = {}
@@ -80,7 +108,7 @@ def compile_templates(
 
 
 def compile_source(
-    env: SandboxedEnvironment, source: str, name: str, start: Location, report: ReportAt
+    env: BoundedEnvironment, source: str, name: str, start: Location, report: ReportAt
 ) -> Template | None:
     """Compile one template whose first line stands at ``start``; report a syntax error there."""
     try:
@@ -92,7 +120,41 @@ def compile_source(
         report(Location(start.file, line, column), f"template syntax error: {exc.message or exc}")
         return None
     variables = frozenset(meta.find_undeclared_variables(tree)) - _guarded_names(tree)
-    return Template(name, variables, template)
+    compiled = Template(name, variables, template)
+    limit = _trial_limit(compiled)
+    if limit is not None:
+        report(start, f"template {name!r} goes past a limit: {limit}")
+        return None
+    return compiled
+
+
+# Stand-ins for what a template sees, for one trial render when it loads.
+_TRIAL_CONTEXT = {
+    "message": "",
+    "messages": [],
+    "status": 400,
+    "system": "acme",
+    "stage": "entry",
+    "code": "E1",
+    "codes": [],
+    "params": {},
+}
+
+
+def _trial_limit(template: Template) -> str | None:
+    """What limit a render with stand-in values goes past, if any: so lint can say so.
+
+    Only a limit counts: with stand-ins a template may well fail otherwise, and that is
+    for its rule's examples to show.
+    """
+    context = dict.fromkeys(template.variables, "x") | _TRIAL_CONTEXT
+    try:
+        render_bounded(template._template, context)
+    except TemplateLimitError as exc:
+        return str(exc)
+    except Exception:
+        return None
+    return None
 
 
 def _guarded_names(tree: nodes.Template) -> set[str]:

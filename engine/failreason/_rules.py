@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from failreason._compile import compile_matcher
-from failreason._errors import Location, Problem, RuleFileError
+from failreason._errors import Location, Problem, RuleFileError, RulesDirectoryError
 from failreason._extract import Profile, load_profile
 from failreason._match import All, Matcher, OneOf
+from failreason._readfile import UnreadableFileError, read_text_file
 from failreason._render import (
     CONTEXT_NAMES,
     Template,
@@ -30,6 +31,9 @@ from failreason._render import (
 from failreason._schema import schema_problems, suggest
 from failreason._vocabulary import RETRYABLE_BY_DEFAULT
 from failreason._yaml import DocPath, LocatedDocument, format_path, load_yaml
+
+# The largest built-in rule file is 32 KB; a file a hundred times that is a mistake or an attack.
+MAX_RULE_FILE_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -102,17 +106,24 @@ class _Collector:
 
 
 def load_rule_set(layers: list[Layer]) -> RuleSet:
-    """Load ``layers`` (highest precedence first); raises RuleFileError listing every problem."""
+    """Load ``layers`` (highest precedence first); raises RuleFileError listing every problem.
+
+    A directory that is missing (or gone since the last load) is a RulesDirectoryError: loading
+    on without it would drop its rules without a word.
+    """
+    _check_directories(layers)
     problems = _Collector()
     template_dirs = [
         (layer.templates_dir, layer.templates_display)
         for layer in reversed(layers)
         if layer.templates_dir is not None
     ]
-    sources = read_template_sources(template_dirs)
+    sources, names = read_template_sources(
+        template_dirs, lambda at, msg: problems.add(0, Problem(at, msg))
+    )
     env = new_environment({name: source for name, (source, _) in sources.items()})
     templates = compile_templates(env, sources, problems.at)
-    loader = _RuleLoader(env, templates, set(sources), problems)
+    loader = _RuleLoader(env, templates, names, problems)
     by_id: dict[str, Rule] = {}
     profiles: dict[str, Profile] = {}
     job_types: dict[str, str] = {}
@@ -125,6 +136,20 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
         raise RuleFileError(problems.sorted())
     ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))
     return RuleSet(ordered, profiles, templates, job_types)
+
+
+def _check_directories(layers: list[Layer]) -> None:
+    for layer in layers:
+        for directory, shown, what, holds in (
+            (layer.rules_dir, layer.rules_display, "rules", "*.yaml rule files"),
+            (layer.templates_dir, layer.templates_display, "templates", "*.j2 templates"),
+        ):
+            if directory is None or directory.is_dir():
+                continue
+            state = "is not a directory" if directory.exists() else "does not exist"
+            hint = f"pass the directory that holds your {holds}"
+            problem = Problem(Location(shown), f"the {what} directory {state}", hint=hint)
+            raise RulesDirectoryError(problem)
 
 
 class _RuleLoader:
@@ -143,13 +168,13 @@ class _RuleLoader:
         profile_seen: dict[str, Location] = {}
         if layer.rules_dir is None:
             return rules, profiles
-        files = sorted(
-            p for p in layer.rules_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-        )
+        # Every *.yaml name is taken, directories and FIFOs too, so that one is reported
+        # rather than silently skipped.
+        files = sorted(p for p in layer.rules_dir.rglob("*") if p.suffix in (".yaml", ".yml"))
         for path in files:
             shown = f"{layer.rules_display}/{path.relative_to(layer.rules_dir).as_posix()}"
-            doc = self._read(path, shown)
-            if doc is None or doc.data is None:
+            doc = self._read(path, layer.rules_dir, shown)
+            if doc is None:
                 continue
             rejected = schema_problems(doc)
             for problem in rejected:
@@ -175,20 +200,23 @@ class _RuleLoader:
                 profiles[profile.system] = profile
         return rules, profiles
 
-    def _read(self, path: Path, shown: str) -> LocatedDocument | None:
+    def _read(self, path: Path, root: Path, shown: str) -> LocatedDocument | None:
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.add(0, Problem(Location(shown), f"cannot read the file: {exc}"))
+            text = read_text_file(path, root, MAX_RULE_FILE_BYTES)
+        except UnreadableFileError as exc:
+            self.problems.add(0, Problem(Location(shown, exc.line, exc.column), exc.message))
             return None
         loaded = load_yaml(text, shown)
         if isinstance(loaded, Problem):
             self.problems.add(0, loaded)
             return None
         if loaded.data is not None and not isinstance(loaded.data, dict):
-            where = loaded.locate(())
             message = "a rule file must be a mapping with `rules:` (and optionally `system:`)"
-            self.problems.add(1, Problem(where, message))
+            self.problems.add(1, Problem(loaded.locate(()), message))
+            return None
+        if loaded.data is None or not _declares_anything(loaded.data):
+            where = loaded.locate(()) if loaded.data is not None else Location(shown, 1, 1)
+            self.problems.add(1, Problem(where, _EMPTY_FILE))
             return None
         return loaded
 
@@ -299,6 +327,21 @@ class _RuleLoader:
             )
             hint = suggest(name, known) or "capture it with a named regex group or `capture:`"
             self.problems.add(2, Problem(doc.locate(where), message, format_path(where), hint))
+
+
+_EMPTY_FILE = (
+    "the file declares nothing: a rule file needs at least one of `rules:` (not empty), "
+    "`extract:` or `job_failure_types:`; an empty or cut-short file is a mistake"
+)
+
+
+def _declares_anything(data: dict[str, Any]) -> bool:
+    """Whether a rule file says something: an empty, truncated or comments-only one does not.
+
+    A pack that only says where its system keeps the message (``extract``, with ``rules: []``,
+    like lexoffice's) or only maps job types is legitimate; ``system:`` alone is not.
+    """
+    return bool(data.get("rules")) or "extract" in data or "job_failure_types" in data
 
 
 def _systems(file_system: str | None, match: dict[str, Any]) -> frozenset[str]:

@@ -41,9 +41,20 @@ def format_path(path: DocPath) -> str:
     return text
 
 
+# A rule file is a few hundred values nested a dozen deep (the largest built-in: 1,315 values,
+# depth 12). These caps stop an alias bomb or a runaway nesting before anything is built.
+MAX_VALUES = 100_000
+MAX_DEPTH = 64
+
+
 def load_yaml(text: str, file: str) -> LocatedDocument | Problem:
-    """Parse one YAML document; a syntax error comes back as a located Problem."""
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML document; a syntax error or a limit passed comes back as a located Problem.
+
+    Aliases are allowed, but what they expand to is counted as it is composed, so a document
+    whose aliases would expand to more than MAX_VALUES values, or nest deeper than MAX_DEPTH,
+    is refused before it is built, and an alias inside its own anchor is refused where it stands.
+    """
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -55,11 +66,87 @@ def load_yaml(text: str, file: str) -> LocatedDocument | Problem:
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         reason = " ".join(part for part in (exc.context, exc.problem) if part)
         return Problem(Location(file, line, column), f"invalid YAML: {reason}")
+    except _LimitError as exc:
+        where = Location(file, exc.mark.line + 1, exc.mark.column + 1)
+        return Problem(where, exc.message)
     except _DuplicateKeyError as dup:
         return Problem(dup.location, dup.message, dup.path)
     finally:
         loader.dispose()
     return LocatedDocument(file, data, document.values, document.keys)
+
+
+class _LimitError(Exception):
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark, self.message = mark, message
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, counting what each node expands to as the document is composed.
+
+    An alias is a reference to an anchored node, so a document of a few lines can stand for
+    billions of values; PyYAML's composer keeps it as a graph, and this counts the tree it
+    would become (values and depth) before anything walks it.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._size: dict[int, int] = {}  # id(node) → values in its expanded tree
+        self._height: dict[int, int] = {}  # id(node) → levels in its expanded tree
+        self._open_anchors: set[str] = set()  # anchors whose node is still being composed
+        self._depth = 0
+        self._expanded = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self._open_anchors:
+                raise _LimitError(
+                    event.start_mark,
+                    f"alias *{event.anchor} refers to its own anchor: "
+                    "a recursive alias cannot be expanded",
+                )
+            node = super().compose_node(parent, index)
+            if node is None:
+                return None
+            self._count(event.start_mark, self._size[id(node)], self._height[id(node)], alias=True)
+            return node
+        self._count(event.start_mark, 1, 1, alias=False)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open_anchors.add(anchor)
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            self._open_anchors.discard(anchor or "")
+        if node is None:
+            return None
+        children = _children(node)
+        self._size[id(node)] = 1 + sum(self._size[id(child)] for child in children)
+        self._height[id(node)] = 1 + max((self._height[id(c)] for c in children), default=0)
+        return node
+
+    def _count(self, mark: Any, values: int, height: int, *, alias: bool) -> None:
+        self._expanded += values
+        if self._expanded > MAX_VALUES:
+            what = "aliases expand to" if alias or self.anchors else "the file holds"
+            raise _LimitError(
+                mark, f"{what} more than {MAX_VALUES:,} values; a rule file may hold at most that"
+            )
+        if self._depth + height > MAX_DEPTH:
+            message = f"values nest more than {MAX_DEPTH} levels deep (aliases expanded)"
+            raise _LimitError(mark, f"{message}; a rule file may nest at most that")
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 class _DuplicateKeyError(Exception):
