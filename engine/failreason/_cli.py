@@ -26,7 +26,7 @@ from failreason._exits import (
     SOME_FAILED,
     debugging,
     internal_error,
-    silence_stdout,
+    silence,
 )
 from failreason._jsonl import BadLine, dumps, json_lines, use_utf8
 from failreason._load import load
@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return INTERRUPTED  # what was answered so far has been written and flushed
     except BrokenPipeError:
-        silence_stdout()
+        silence(sys.stdout)
         return OK  # the reader stopped reading (``| head``): it has what it wanted
     except RuleFileError as exc:
         _say(str(exc))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import IO
 
 from failreason._redact import redact
 from failreason._terminal import escaped
@@ -43,11 +44,14 @@ def internal_error(exc: BaseException) -> str:
     return f"internal error: {described(exc)} ({hint})"
 
 
-def silence_stdout() -> None:
-    """Point standard output at the null device, so the flush at exit finds no closed pipe."""
+def silence(out: IO[str]) -> None:
+    """After the reader of ``out`` went away: when ``out`` is the process's standard output,
+    point it at the null device, so the flush at exit finds no closed pipe to complain of."""
+    if out is not sys.__stdout__:
+        return  # a stream someone handed us (tests, embedding): theirs to close
     try:
         null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
+        os.dup2(null, out.fileno())
         os.close(null)
-    except (OSError, ValueError):  # no real file descriptor (tests): nothing will flush there
+    except (OSError, ValueError):  # no file descriptor behind it: nothing will flush there
         pass

@@ -26,7 +26,7 @@ from failreason._exits import (
     debugging,
     described,
     internal_error,
-    silence_stdout,
+    silence,
 )
 from failreason._jsonl import BadLine, dumps, json_lines
 from failreason._load import load
@@ -210,4 +210,4 @@ def _write(out: IO[str], text: str) -> None:
         out.write(text)
         out.flush()
     except BrokenPipeError:
-        silence_stdout()
+        silence(out)
