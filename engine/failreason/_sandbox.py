@@ -516,10 +516,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             response = self.server.sandbox._handle(self.command, target, headers, body)
         except Exception:
+            self.server.handle_error(self.request, self.client_address)  # a bug must be seen
             self.close_connection = True
             message = "the sandbox failed on this request; this is a bug in failreason"
             self._send(_json(500, {"type": "INTERNAL_SERVER_ERROR", "message": message}))
-            raise  # shown on stderr by the server: a bug must be seen, not only answered
+            return
         if response is None:
             self.close_connection = True  # no answer: the client sees the connection close
             return
