@@ -363,3 +363,13 @@ def test_an_unexpected_exception_is_raised_under_failreason_debug(
     monkeypatch.setenv(DEBUG_VARIABLE, "1")
     with pytest.raises(ZeroDivisionError):
         main(["schema"])
+
+
+def test_an_envelope_error_quoting_control_characters_shows_them_escaped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A C1 CSI (which JSON leaves raw) in an error record cannot reach a log viewer's terminal."""
+    feed(monkeypatch, b'{"status": "\xc2\x9b2J", "\\u001b]0;x": 1}\n')
+    status, records, _ = classify(capsys)
+    assert status == 1
+    assert not {"\x9b", "\x1b"} & set(records[0]["error"])

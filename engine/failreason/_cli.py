@@ -150,8 +150,8 @@ def _answer(handle: Callable[[dict[str, Any]], T], envelope: dict[str, Any]) -> 
     """What ``handle`` makes of one envelope, or why it could not: one line's failure only."""
     try:
         return handle(envelope)
-    except FailreasonError as exc:
-        return str(exc)
+    except FailreasonError as exc:  # it may quote the envelope: shown, never obeyed, by readers
+        return escaped(str(exc))
     except Exception as exc:  # a bug must not cost a connector the lines after this one
         if debugging():
             raise
