@@ -369,7 +369,12 @@ def test_an_envelope_error_quoting_control_characters_shows_them_escaped(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A C1 CSI (which JSON leaves raw) in an error record cannot reach a log viewer's terminal."""
-    feed(monkeypatch, b'{"status": "\xc2\x9b2J", "\\u001b]0;x": 1}\n')
+
+    def quoting(self: Engine, raw: object, **context: Any) -> failreason.Classification:
+        raise failreason.EnvelopeError("bad status '\x9b2J\x1b]0;x'")
+
+    monkeypatch.setattr(Engine, "classify", quoting)
+    feed(monkeypatch, RATE_LIMIT.encode())
     status, records, _ = classify(capsys)
     assert status == 1
-    assert not {"\x9b", "\x1b"} & set(records[0]["error"])
+    assert records[0]["error"] == "bad status '\\x9b2J\\x1b]0;x'"
