@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -378,3 +379,15 @@ def test_an_envelope_error_quoting_control_characters_shows_them_escaped(
     status, records, _ = classify(capsys)
     assert status == 1
     assert records[0]["error"] == "bad status '\\x9b2J\\x1b]0;x'"
+
+
+def test_a_sandbox_port_in_use_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """`failreason sandbox --port N` on a taken port: exit 2, which port and why."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = main(["sandbox", "--port", str(port)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err == f"failreason: cannot serve on port {port}: Address already in use\n"

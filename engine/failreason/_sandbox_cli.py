@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import IO
 
+from failreason._errors import FailreasonError
 from failreason._sandbox import MAX_JOB_ITEMS, Sandbox
 from failreason._sandbox_faults import FaultPlan, FaultSpecError
 
@@ -94,6 +95,10 @@ def _run(args: argparse.Namespace, out: IO[str], wait: Callable[[], None] = _wai
         faults=plan,
         expiry_seconds=args.expiry,
     )
+    try:
+        sandbox.start()
+    except OSError as exc:
+        raise FailreasonError(f"cannot serve on port {args.port}: {exc.strerror or exc}") from exc
     with sandbox:
         job_id, entry_ids = sandbox.create_job(args.items)
         started = {
