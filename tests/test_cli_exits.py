@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import failreason
-from failreason import _cli
+from failreason import _cli, _jsonl
 from failreason._cli import main
 from failreason._engine import Engine
 from failreason._exits import DEBUG_VARIABLE
@@ -391,3 +391,34 @@ def test_a_sandbox_port_in_use_is_a_one_line_error(capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert status == 2
     assert err == f"failreason: cannot serve on port {port}: Address already in use\n"
+
+
+def test_a_line_over_the_size_cap_is_an_error_and_is_not_kept(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the cap at 40 bytes: a 41-byte line fails alone, a 40-byte one is classified."""
+    monkeypatch.setattr(_jsonl, "MAX_LINE_BYTES", 40)
+    at_cap = b'{"status": 429, "message": "' + b"x" * 10 + b'"}'
+    over = b'{"status": 429, "message": "' + b"x" * 11 + b'"}'
+    assert (len(at_cap), len(over)) == (40, 41)
+    feed(monkeypatch, b"\n".join([at_cap, over, b"y" * 1000, at_cap]))
+    status, records, _ = classify(capsys)
+    assert status == 1
+    assert [r.get("line") for r in records] == [None, 2, 3, None]
+    assert records[1]["error"] == "the line is longer than 40 bytes"
+
+
+@pytest.mark.parametrize("command", ["lint", "test", "schema", "demo"])
+def test_ctrl_c_in_any_command_exits_130_quietly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Interrupted while it works: no traceback, status 130."""
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli, "load", interrupted)
+    monkeypatch.setattr(_cli, "rule_file_schema", interrupted)
+    monkeypatch.setattr("failreason._demo.load", interrupted)
+    assert main([command]) == 130
+    assert capsys.readouterr().err == ""

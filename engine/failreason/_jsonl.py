@@ -2,7 +2,8 @@
 
 Input is read as bytes and decoded one line at a time, so a line that is not UTF-8 (a
 Latin-1 export, a stray binary file) is an error for that line and the stream goes on. A
-UTF-8 byte order mark at the start of a line is skipped. A line whose JSON Python cannot
+UTF-8 byte order mark at the start of a line is skipped. A line over ``MAX_LINE_BYTES`` is
+read past without being kept, and is an error for that line. A line whose JSON Python cannot
 hold (a number past Python's digit limit, nesting past its recursion limit) or that is not
 JSON at all (``NaN``, ``Infinity``) is an error for that line, never a traceback.
 
@@ -23,6 +24,7 @@ from typing import IO, Any
 from failreason._sanitize import valid
 
 BOM = b"\xef\xbb\xbf"
+MAX_LINE_BYTES = 16 * 1024 * 1024  # far above any error body; memory stays bounded
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ def json_lines(name: str) -> Iterator[tuple[int, Any]]:
     when the file cannot be opened.
     """
     for number, line in _raw_lines(name):
+        if line is None:
+            yield number, BadLine(f"the line is longer than {MAX_LINE_BYTES} bytes")
+            continue
         raw = line.removeprefix(BOM)
         if not raw.strip():
             continue
@@ -72,18 +77,30 @@ def _refuse_constant(name: str) -> Any:
     raise _NotJsonError(f"{name} is not a JSON value")
 
 
-def _raw_lines(name: str) -> Iterator[tuple[int, bytes]]:
+def _raw_lines(name: str) -> Iterator[tuple[int, bytes | None]]:
     if name != "-":
         with Path(name).open("rb") as stream:
-            yield from enumerate(stream, start=1)
+            yield from enumerate(_bounded(stream), start=1)
         return
     binary = getattr(sys.stdin, "buffer", None)
     if binary is not None:
-        yield from enumerate(binary, start=1)
+        yield from enumerate(_bounded(binary), start=1)
         return
     # A text stream put in place of stdin (embedding, tests): back to bytes, as it came.
     for number, text in enumerate(sys.stdin, start=1):
         yield number, text.encode("utf-8", "surrogatepass")
+
+
+def _bounded(stream: IO[bytes]) -> Iterator[bytes | None]:
+    """Each line of ``stream``; None for one over ``MAX_LINE_BYTES``, which is read past."""
+    limit = MAX_LINE_BYTES + 1  # room for the line break
+    while line := stream.readline(limit):
+        if len(line) < limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(limit)
+        yield None
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
