@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from typing import Any
 from unittest import mock
 
@@ -173,3 +174,35 @@ def test_the_real_stream_keeps_the_protocol() -> None:
     records = [json.loads(text) for text in done.stdout.splitlines()]
     assert records[0]["failureReasonType"] == "accounting_system_rate_limit"
     assert records[-1]["failureReasonType"] == "accounting_system_authentication_failure"
+
+
+def test_a_co_process_gets_each_answer_before_it_sends_the_next_line() -> None:
+    """A connector streaming through one process reads each answer as soon as it is due."""
+    environ = {k: v for k, v in os.environ.items() if k != DEBUG_VARIABLE}
+    sent = [b'{"status": 429}', b"\xff", b'{"status": 400, "message": "a\\ud800b"}', b"{}"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "failreason", "classify"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=environ,
+    )
+    watchdog = threading.Timer(120, process.kill)  # a blocked read fails the test, not CI
+    watchdog.start()
+    try:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        answers = []
+        for raw in sent:
+            process.stdin.write(raw + b"\n")
+            process.stdin.flush()
+            answers.append(json.loads(process.stdout.readline()))
+        process.stdin.close()
+        process.stdout.close()
+        status = process.wait()
+    finally:
+        watchdog.cancel()
+    assert answers[0]["failureReasonType"] == "accounting_system_rate_limit"
+    assert answers[1] == {"line": 2, "error": "not UTF-8: byte 0xff at byte 1"}
+    assert answers[2].get("line", 3) == 3
+    assert "failureReasonType" in answers[3]
+    assert status == 1
