@@ -69,7 +69,7 @@ def test_malformed_lines_are_reported_in_place_and_the_rest_classified(
     assert (records[1]["line"], records[1]["error"][:12]) == (2, "invalid JSON")
     assert records[2] == {
         "line": 3,
-        "error": "expected a JSON object (a raw-error envelope), got list",
+        "error": "expected a JSON object (a raw-error envelope), got array",
     }
     assert records[3]["line"] == 4
     assert "did you mean 'status'?" in records[3]["error"]

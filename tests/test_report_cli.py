@@ -5,10 +5,15 @@ from __future__ import annotations
 import io
 import json
 import sys
+from typing import Any
 
 import pytest
 
+from failreason import _report_cli as report_cli
 from failreason._cli import main
+from failreason._engine import Engine
+from failreason._exits import DEBUG_VARIABLE
+from failreason._result import Classification
 from failreason._sandbox import Sandbox
 
 
@@ -117,3 +122,109 @@ def test_no_complete_only_reports_items(
         assert (status, summary["outcome"]) == (0, None)
         assert sandbox.items(job_id)[0].status == "successful"
         assert [e.event for e in sandbox.events(job_id)] == []
+
+
+def test_ctrl_c_says_what_pleo_confirmed_exits_130_and_a_rerun_finishes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Interrupted after 120 lines: 100 confirmed, status 130; the rerun sends only the rest."""
+    real_add = report_cli._add
+    calls = 0
+
+    def interrupting(*args: Any) -> str | None:
+        nonlocal calls
+        calls += 1
+        if calls == 121:
+            raise KeyboardInterrupt
+        return real_add(*args)
+
+    with Sandbox() as sandbox:
+        job_id, entries = sandbox.create_job(150)
+        lines = [json.dumps({"accountingEntryId": e, "status": "successful"}) for e in entries]
+        monkeypatch.setattr(report_cli, "_add", interrupting)
+        status, summary = run_report(sandbox, job_id, lines, monkeypatch, capsys)
+        held = [item.status for item in sandbox.items(job_id)].count("successful")
+        monkeypatch.setattr(report_cli, "_add", real_add)
+        again, final = run_report(sandbox, job_id, lines, monkeypatch, capsys)
+        duplicates = sandbox.duplicate_item_updates
+        events = [e.event for e in sandbox.events(job_id)]
+    assert (status, summary["interrupted"], summary["items"], summary["sent"]) == (
+        130,
+        True,
+        120,
+        100,
+    )
+    assert held == 100
+    assert (again, final["interrupted"], duplicates, events) == (0, False, 0, ["completed"])
+
+
+def test_ctrl_c_in_text_says_how_to_resume(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The person at the terminal reads what was confirmed and that rerunning is safe."""
+
+    def interrupting(*args: Any) -> str | None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_cli, "_add", interrupting)
+    with Sandbox() as sandbox:
+        job_id, (entry,) = sandbox.create_job(1)
+        monkeypatch.setenv("PLEO_TOKEN", "sandbox")
+        monkeypatch.setenv("PLEO_BASE_URL", sandbox.base_url)
+        line = json.dumps({"accountingEntryId": entry, "status": "successful"})
+        monkeypatch.setattr(sys, "stdin", io.StringIO(line + "\n"))
+        status = main(["report", "--job", job_id, "-"])
+    out = capsys.readouterr().out
+    assert status == 130
+    assert out.startswith(f"export job {job_id}: interrupted after 0 items read; Pleo confirmed 0")
+    assert "run the same command again to finish" in out
+
+
+def test_an_item_the_engine_crashes_on_is_a_problem_and_the_rest_are_reported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug classifying one error costs that item, not the job's other items."""
+    monkeypatch.delenv(DEBUG_VARIABLE, raising=False)
+    real = Engine.classify
+
+    def classify(self: Engine, raw: object, **context: Any) -> Classification:
+        if isinstance(raw, dict) and raw.get("code") == "BUG":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(self, raw, **context)
+
+    monkeypatch.setattr(Engine, "classify", classify)
+    with Sandbox() as sandbox:
+        job_id, (a, b) = sandbox.create_job(2)
+        lines = [
+            json.dumps({"accountingEntryId": a, "status": "failed", "error": {"code": "BUG"}}),
+            json.dumps({"accountingEntryId": b, "status": "successful"}),
+        ]
+        status, summary = run_report(sandbox, job_id, lines, monkeypatch, capsys, "--no-complete")
+        statuses = [item.status for item in sandbox.items(job_id)]
+    assert status == 1
+    assert summary["problems"] == [
+        "line 1: internal error: RecursionError: maximum recursion depth exceeded "
+        f"(please report; {DEBUG_VARIABLE}=1 shows the traceback)"
+    ]
+    assert statuses == ["in_progress", "successful"]
+
+
+class ClosedPipe(io.StringIO):
+    """Standard output whose reader went away (`failreason report ... | head -0`)."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+
+def test_a_closed_stdout_keeps_the_status_of_the_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The summary cannot be written, but the exit status still says a line was bad."""
+    with Sandbox() as sandbox:
+        job_id, _ = sandbox.create_job(1)
+        monkeypatch.setenv("PLEO_TOKEN", "sandbox")
+        monkeypatch.setenv("PLEO_BASE_URL", sandbox.base_url)
+        monkeypatch.setattr(sys, "stdin", io.StringIO("{oops\n"))
+        monkeypatch.setattr(sys, "stdout", ClosedPipe())
+        status = main(["report", "--job", job_id, "--no-complete", "-"])
+    assert status == 1

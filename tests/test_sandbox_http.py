@@ -298,7 +298,7 @@ def test_expired_job_refuses_updates_over_http() -> None:
 
 def test_control_endpoint_creates_a_pending_job(http: httpx.Client, sandbox: Sandbox) -> None:
     """POST /sandbox/jobs makes a pending job and lists its entry ids."""
-    response = http.post(f"{sandbox.base_url}/sandbox/jobs", json={"items": 4})
+    response = http.post(f"{sandbox.base_url}/sandbox/jobs", json={"items": 4}, headers=BEARER)
     body = response.json()
     assert (response.status_code, body["data"]["status"]) == (201, "pending")
     assert len(body["accountingEntryIds"]) == 4
@@ -308,14 +308,14 @@ def test_control_endpoint_creates_a_pending_job(http: httpx.Client, sandbox: San
 def test_control_endpoint_takes_entry_ids(http: httpx.Client, sandbox: Sandbox) -> None:
     """POST /sandbox/jobs with accountingEntryIds uses exactly those."""
     body = http.post(
-        f"{sandbox.base_url}/sandbox/jobs", json={"accountingEntryIds": ["a", "b"]}
+        f"{sandbox.base_url}/sandbox/jobs", json={"accountingEntryIds": ["a", "b"]}, headers=BEARER
     ).json()
     assert body["accountingEntryIds"] == ["a", "b"]
 
 
 def test_control_endpoint_refuses_a_bad_spec(http: httpx.Client, sandbox: Sandbox) -> None:
     """POST /sandbox/jobs with neither items nor ids is 400."""
-    response = http.post(f"{sandbox.base_url}/sandbox/jobs", json={"count": 3})
+    response = http.post(f"{sandbox.base_url}/sandbox/jobs", json={"count": 3}, headers=BEARER)
     assert error_of(response) == (400, "BAD_REQUEST")
 
 
@@ -325,7 +325,7 @@ def test_log_endpoint_lists_api_requests(
     """GET /sandbox/log shows each /v3 request with its item count and status."""
     job_id, ids = sandbox.create_job(2)
     client.put(f"/v3/export-jobs/{job_id}/items", json=[success(i) for i in ids])
-    log = http.get(f"{sandbox.base_url}/sandbox/log").json()["data"]
+    log = http.get(f"{sandbox.base_url}/sandbox/log", headers=BEARER).json()["data"]
     assert log == [
         {
             "index": 0,
@@ -346,8 +346,8 @@ def test_stats_and_events_endpoints(
     for _ in range(2):
         client.put(f"/v3/export-jobs/{job_id}/items", json=[success(ids[0])])
     client.post("/v3/export-job-events", json={"event": "completed", "jobId": job_id})
-    stats = http.get(f"{sandbox.base_url}/sandbox/stats").json()["data"]
-    events = http.get(f"{sandbox.base_url}/sandbox/jobs/{job_id}/events").json()["data"]
+    stats = http.get(f"{sandbox.base_url}/sandbox/stats", headers=BEARER).json()["data"]
+    events = client.get(f"/sandbox/jobs/{job_id}/events").json()["data"]
     assert stats == {"requests": 3, "duplicateItemUpdates": 1, "oversizedPuts": 0}
     assert [event["event"] for event in events] == ["completed"]
 
@@ -443,7 +443,7 @@ def test_slow_waits_then_serves(http: httpx.Client) -> None:
 def test_control_endpoints_are_never_faulted(http: httpx.Client) -> None:
     """/sandbox/ requests pass even when every API request fails."""
     with faulty(FaultPlan.parse("503=1")) as sandbox:
-        response = http.post(f"{sandbox.base_url}/sandbox/jobs", json={"items": 1})
+        response = http.post(f"{sandbox.base_url}/sandbox/jobs", json={"items": 1}, headers=BEARER)
     assert response.status_code == 201
 
 

@@ -1,13 +1,13 @@
 """The ``failreason`` command line.
 
-Exit status: 0 all went well; 1 some input lines or rule examples failed (the rest were
-still processed); 2 the command could not run (bad usage, unreadable input, broken rule files).
+Exit status (``_exits.py`` has the whole table): 0 all went well; 1 some input lines or rule
+examples failed (the rest were still processed); 2 the command could not run (bad usage,
+unreadable input, broken rule files); 3 an internal error; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
@@ -18,12 +18,22 @@ from failreason import _sandbox_cli as sandbox_cli
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
 from failreason._examples import run_examples
-from failreason._jsonl import lines
+from failreason._exits import (
+    CANNOT_RUN,
+    INTERNAL_ERROR,
+    INTERRUPTED,
+    OK,
+    SOME_FAILED,
+    debugging,
+    internal_error,
+    silence,
+)
+from failreason._jsonl import BadLine, dumps, json_lines, use_utf8
 from failreason._load import load
 from failreason._schema import rule_file_schema
-from failreason._score import format_score, score
+from failreason._score import format_score, row_problem, score
+from failreason._terminal import escaped, escaped_lines
 
-OK, SOME_FAILED, CANNOT_RUN = 0, 1, 2
 T = TypeVar("T")
 
 
@@ -31,12 +41,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``failreason`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return int(args.run(args, sys.stdout))
+        status = int(args.run(args, sys.stdout))
+        sys.stdout.flush()  # a reader gone away shows here, not in the flush at exit
+    except KeyboardInterrupt:
+        return INTERRUPTED  # what was answered so far has been written and flushed
+    except BrokenPipeError:
+        silence(sys.stdout)
+        return OK  # the reader stopped reading (``| head``): it has what it wanted
     except RuleFileError as exc:
-        print(exc, file=sys.stderr)
+        _say(str(exc))
+        return CANNOT_RUN
     except (OSError, FailreasonError) as exc:
-        print(f"failreason: {exc}", file=sys.stderr)
-    return CANNOT_RUN
+        _say(f"failreason: {_cannot_run(exc)}")
+        return CANNOT_RUN
+    except Exception as exc:
+        if debugging():
+            raise
+        _say(f"failreason: {internal_error(exc)}")
+        return INTERNAL_ERROR
+    return status
+
+
+def _say(text: str) -> None:
+    """Tell the user on stderr, each line escaped so it cannot drive their terminal."""
+    print(escaped_lines(text), file=sys.stderr)
+
+
+def _cannot_run(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None:
+        return f"cannot read {exc.filename}: {exc.strerror}"
+    return str(exc)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,33 +131,44 @@ def _engine(args: argparse.Namespace) -> Engine:
     return load(args.rules, args.templates)
 
 
+_JSON_KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+
+
 def _each(name: str, handle: Callable[[dict[str, Any]], T]) -> Iterator[tuple[int, T | str]]:
-    """``handle`` applied to each non-blank line's envelope, or why the line is not one."""
-    for number, line in lines(name):
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, f"invalid JSON: {exc.msg} at column {exc.colno}"
-            continue
-        if not isinstance(value, dict):
-            kind = type(value).__name__
+    """``handle`` applied to each non-blank line's envelope, or why the line has no answer."""
+    for number, value in json_lines(name):
+        if isinstance(value, BadLine):
+            yield number, value.message
+        elif not isinstance(value, dict):
+            kind = _JSON_KINDS.get(type(value), "number")
             yield number, f"expected a JSON object (a raw-error envelope), got {kind}"
-            continue
-        try:
-            yield number, handle(value)
-        except FailreasonError as exc:
-            yield number, str(exc)
+        else:
+            yield number, _answer(handle, value)
+
+
+def _answer(handle: Callable[[dict[str, Any]], T], envelope: dict[str, Any]) -> T | str:
+    """What ``handle`` makes of one envelope, or why it could not: one line's failure only."""
+    try:
+        return handle(envelope)
+    except FailreasonError as exc:  # it may quote the envelope: shown, never obeyed, by readers
+        return escaped(str(exc))
+    except Exception as exc:  # a bug must not cost a connector the lines after this one
+        if debugging():
+            raise
+        return internal_error(exc)
 
 
 def _classify(args: argparse.Namespace, out: IO[str]) -> int:
+    engine = _engine(args)
+    use_utf8(out)
     status = OK
-    for number, outcome in _each(args.input, _engine(args).classify):
+    for number, outcome in _each(args.input, engine.classify):
         if isinstance(outcome, str):
             record: dict[str, Any] = {"line": number, "error": outcome}
             status = SOME_FAILED
         else:
             record = outcome.to_json()
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(dumps(record) + "\n")
         out.flush()  # a connector reading our output line by line must not wait for the end
     return status
 
@@ -132,7 +177,7 @@ def _explain(args: argparse.Namespace, out: IO[str]) -> int:
     status = OK
     for number, outcome in _each(args.input, _engine(args).explain):
         if isinstance(outcome, str):
-            out.write(f"line {number}: error: {outcome}\n\n")
+            out.write(f"line {number}: error: {escaped(outcome)}\n\n")
             status = SOME_FAILED
         else:
             out.write(_format_explanation(number, outcome))
@@ -158,7 +203,7 @@ def _format_explanation(number: int, explanation: Explanation) -> str:
     skipped = sum(1 for step in explanation.steps if step.captures is None)
     lines.append(f"  ({skipped} earlier rules did not match)")
     lines.append(f"  => {result.failure_reason_type}: {result.failure_reason}")
-    return "\n".join(lines) + "\n\n"
+    return "\n".join(escaped(line) for line in lines) + "\n\n"  # a field's breaks shown
 
 
 def _lint(args: argparse.Namespace, out: IO[str]) -> int:
@@ -171,26 +216,28 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
     outcomes = run_examples(_engine(args))
     failed = [o for o in outcomes if not o.passed]
     for outcome in failed:
-        out.write(f"{outcome}\n")
+        out.write(escaped_lines(f"{outcome}\n"))
     out.write(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed\n")
     return SOME_FAILED if failed else OK
 
 
 def _score(args: argparse.Namespace, out: IO[str]) -> int:
     rows = []
-    for number, line in lines(args.input):
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise FailreasonError(f"{args.input}:{number}: invalid JSON: {exc.msg}") from exc
+    for number, row in json_lines(args.input):
+        problem = row.message if isinstance(row, BadLine) else row_problem(row)
+        if problem:
+            raise FailreasonError(f"{args.input}:{number}: {problem}")
+        rows.append(row)
     result = score(_engine(args), rows)
     if args.format == "json":
-        out.write(json.dumps(result.to_json(), indent=2) + "\n")
+        use_utf8(out)
+        out.write(dumps(result.to_json(), indent=2) + "\n")
     else:
-        out.write(format_score(result))
+        out.write(escaped_lines(format_score(result)))
     return OK if result.ratio >= args.min else SOME_FAILED
 
 
 def _schema(args: argparse.Namespace, out: IO[str]) -> int:
-    out.write(json.dumps(rule_file_schema(), indent=2, ensure_ascii=False) + "\n")
+    use_utf8(out)
+    out.write(dumps(rule_file_schema(), indent=2) + "\n")
     return OK

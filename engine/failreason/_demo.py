@@ -9,17 +9,20 @@ now holds: each item's status, type and reason, and the job's event.
 from __future__ import annotations
 
 import argparse
-import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import IO, Any
 
 from failreason._engine import Engine
+from failreason._jsonl import dumps, use_utf8
 from failreason._load import load
 from failreason._pleo import PleoClient
 from failreason._pleo_http import PleoSettings
 from failreason._policy import RetryPolicy
-from failreason._sandbox import Sandbox
+from failreason._sandbox import MAX_JOB_ITEMS, Sandbox
+from failreason._sandbox_cli import fault_spec, whole_number
 from failreason._sandbox_faults import FaultPlan
+from failreason._terminal import escaped_lines
 
 DEFAULT_FAULTS = "429=0.1,503=0.1,drop=0.05,lost=0.05"
 TOKEN = "sandbox"  # noqa: S105 - the in-process sandbox's loopback token
@@ -29,8 +32,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     demo = commands.add_parser(
         "demo", help="report a job's items to an in-process sandbox Pleo and show the result"
     )
-    demo.add_argument("--items", type=int, default=12, help="entries in the job (default 12)")
-    demo.add_argument("--faults", default=DEFAULT_FAULTS, help="sandbox faults to ride out")
+    demo.add_argument(
+        "--items",
+        type=whole_number(1, MAX_JOB_ITEMS),
+        default=12,
+        help="entries in the job (default 12)",
+    )
+    demo.add_argument(
+        "--faults",
+        type=fault_spec,
+        default=FaultPlan.parse(DEFAULT_FAULTS),
+        metavar="SPEC",
+        help=f'sandbox faults to ride out (default "{DEFAULT_FAULTS}")',
+    )
     demo.add_argument("--seed", type=int, default=7, help="seed of the fault schedule")
     demo.add_argument("--format", choices=("text", "json"), default="text")
     demo.set_defaults(run=run_demo)
@@ -63,11 +77,9 @@ def failing_samples(engine: Engine) -> list[tuple[str, dict[str, Any]]]:
 
 
 def run_demo(args: argparse.Namespace, out: IO[str]) -> int:
-    if args.items < 1:
-        raise ValueError("--items must be at least 1")
     engine = load()
     samples = failing_samples(engine)
-    plan = FaultPlan.parse(args.faults, seed=args.seed, slow_seconds=0.05)
+    plan = replace(args.faults, seed=args.seed, slow_seconds=0.05)
     policy = RetryPolicy(base_delay=0.05, max_delay=0.5, max_retry_after=2.0)
     with Sandbox(token=TOKEN, faults=plan) as sandbox:
         job_id, entries = sandbox.create_job(args.items)
@@ -99,9 +111,10 @@ def run_demo(args: argparse.Namespace, out: IO[str]) -> int:
         "faultsRiddenOut": len(faults),
     }
     if args.format == "json":
-        out.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        use_utf8(out)
+        out.write(dumps(summary, indent=2) + "\n")
     else:
-        out.write(_text(summary))
+        out.write(escaped_lines(_text(summary)))
     return 0
 
 

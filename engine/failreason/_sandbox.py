@@ -12,12 +12,19 @@ nor an API key configured, every request is let in. ``/v3`` requests may get a f
 the ``FaultPlan`` (``_sandbox_faults.py``), decided in their order of arrival and before
 authentication, as a gateway in front of the API would.
 
-Sandbox-only endpoints, without authentication and never faulted:
+Whatever a client sends, the answer is JSON ``{"type", "message"}`` and nothing reaches
+stderr: a request line or headers the HTTP parser refuses are 400 (414, 431 when too long),
+an unknown method 405, a body without ``Content-Length`` (chunked) 411, a bad
+``Content-Length`` 400, a body over ``MAX_BODY_BYTES`` 413, a body that is not UTF-8 JSON
+(bad syntax, numbers past Python's digit limit, nesting past its recursion limit) 400. A
+connection idle for ``connection_timeout`` seconds (30 by default) is closed.
+
+Sandbox-only endpoints, never faulted, with the same credentials as the API:
 
 ``POST /sandbox/jobs``                 ``{"items": N}`` or ``{"accountingEntryIds": [...]}``,
-                                       optional ``"start": true``; 201 ``{"data": ExportJob,
-                                       "accountingEntryIds": [...]}``; the job is ``pending``
-                                       unless started
+                                       at most ``MAX_JOB_ITEMS``, optional ``"start": true``;
+                                       201 ``{"data": ExportJob, "accountingEntryIds": [...]}``;
+                                       the job is ``pending`` unless started
 ``GET /sandbox/log``                   ``{"data": [{"index", "method", "path", "itemCount",
                                        "status", "fault"}]}``, every ``/v3`` request in order
                                        of arrival; ``status`` is null when nothing was applied
@@ -56,6 +63,14 @@ _JOB = re.compile(r"/v3/export-jobs/([^/]+)")
 _ITEMS = re.compile(r"/v3/export-jobs/([^/]+)/items")
 _EVENTS = "/v3/export-job-events"
 _CONTROL_EVENTS = re.compile(r"/sandbox/jobs/([^/]+)/events")
+MAX_JOB_ITEMS = 100_000  # items of one job made over HTTP: more would hold the lock for seconds
+MAX_BODY_BYTES = 8 * 1024 * 1024  # a request body: 100 full items or MAX_JOB_ITEMS ids fit
+_PARSER_ERRORS = {  # what http.server refuses itself, as the API's error types
+    400: "BAD_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
+    414: "URI_TOO_LONG",
+    431: "REQUEST_HEADER_FIELDS_TOO_LARGE",
+}
 _BAD_GATEWAY = (
     b"<html><head><title>502 Bad Gateway</title></head>"
     b"<body><center><h1>502 Bad Gateway</h1></center></body></html>"
@@ -111,8 +126,10 @@ class Sandbox:
         host: str = "127.0.0.1",
         seed: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        connection_timeout: float = 30.0,
     ) -> None:
         self._address = (host, port)
+        self.connection_timeout = connection_timeout
         self._token, self._api_key = token, api_key
         self._faults = faults if faults is not None else FaultPlan()
         self._state = SandboxState(clock or time.time, expiry_seconds, seed)
@@ -283,6 +300,14 @@ class Sandbox:
         )
         return f"{scheme or 'this'} authentication is not accepted; use {accepted}"
 
+    def _control_auth(self, headers: Mapping[str, str]) -> _Response | None:
+        """401 for a control request without the API's credentials, else None."""
+        problem = self._auth_problem(headers.get("authorization"))
+        if problem is None:
+            return None
+        challenge = (("WWW-Authenticate", 'Bearer realm="pleo-sandbox"'),)
+        return _json(401, {"type": "UNAUTHORIZED", "message": problem}, challenge)
+
     def _control(self, method: str, path: str, body: bytes) -> _Response:
         try:
             with self._lock:
@@ -324,6 +349,9 @@ class Sandbox:
             raise ApiError(400, "BAD_REQUEST", f"items must be a count of 0 or more, got {items!r}")
         if ids is not None and not isinstance(ids, list):
             raise ApiError(400, "BAD_REQUEST", "accountingEntryIds must be an array of strings")
+        if (len(ids) if ids is not None else int(items or 0)) > MAX_JOB_ITEMS:
+            message = f"a sandbox job holds at most {MAX_JOB_ITEMS} items"
+            raise ApiError(400, "BAD_REQUEST", message)
         return self.create_job(items or 0, start=bool(start), entry_ids=ids)
 
 
@@ -340,6 +368,11 @@ def _parse(body: bytes) -> object:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise ApiError(400, "BAD_REQUEST", f"the body is not JSON: {exc.msg} at {where}") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "BAD_REQUEST", "the body's JSON is nested too deeply") from exc
+    except ValueError as exc:  # the only other one json raises: Python's integer digit limit
+        message = f"the body holds a number longer than {sys.get_int_max_str_digits()} digits"
+        raise ApiError(400, "BAD_REQUEST", message) from exc
 
 
 def _json_body(headers: Mapping[str, str], body: bytes) -> object:
@@ -355,7 +388,7 @@ def _sent_items(method: str, body: bytes) -> int | None:
         return None
     try:
         value = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # refused as a whole: no item was sent
         return None
     return len(value) if isinstance(value, list) else None
 
@@ -391,6 +424,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        self.connection_timeout = sandbox.connection_timeout
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -425,6 +459,10 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # answer at once, not after the client's delayed ACK
     wbufsize = -1  # headers and body leave in one write, flushed after each request
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.connection_timeout)  # idle clients let go
+
     def do_GET(self) -> None:  # the names http.server dispatches to
         self._serve()
 
@@ -443,19 +481,72 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the sandbox keeps its own log."""
 
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":  # a bare "GET /": answer as HTTP/1.1 would
+            self.send_error(400, "send an HTTP/1.1 request line: METHOD /path HTTP/1.1")
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The HTTP parser's refusals, as the API's JSON errors rather than an HTML page."""
+        if self.request_version == "HTTP/0.9":
+            self.request_version = self.protocol_version  # so a status line and headers go out
+        if code == 501:  # http.server's answer to a method it has no do_ for
+            code, message = 405, f"{self.command} is not allowed here"
+        elif code not in _PARSER_ERRORS:
+            code = 400
+        text = message or self.responses.get(code, ("bad request",))[0]
+        self.close_connection = True
+        self._send(_json(code, {"type": _PARSER_ERRORS[code], "message": text}))
+
     def _serve(self) -> None:
-        length = self.headers.get("Content-Length", "0")
-        if not length.isdigit():
-            self._send(_json(400, {"type": "BAD_REQUEST", "message": "bad Content-Length"}))
-            self.close_connection = True
+        body = self._body()
+        if body is None:
             return
-        body = self.rfile.read(int(length)) if int(length) else b""
         headers = {key.lower(): value for key, value in self.headers.items()}
-        response = self.server.sandbox._handle(self.command, self.path, headers, body)
+        # http.server decodes the request line as Latin-1; clients send paths in UTF-8.
+        target = self.path.encode("latin-1").decode("utf-8", "replace")
+        if urlsplit(target).path.startswith("/sandbox/"):
+            refused = self.server.sandbox._control_auth(headers)
+            if refused is not None:
+                self._send(refused)
+                return
+        try:
+            response = self.server.sandbox._handle(self.command, target, headers, body)
+        except Exception:
+            self.server.handle_error(self.request, self.client_address)  # a bug must be seen
+            self.close_connection = True
+            message = "the sandbox failed on this request; this is a bug in failreason"
+            self._send(_json(500, {"type": "INTERNAL_SERVER_ERROR", "message": message}))
+            return
         if response is None:
             self.close_connection = True  # no answer: the client sees the connection close
             return
         self._send(response)
+
+    def _body(self) -> bytes | None:
+        """The request body, or None after answering why it cannot be read."""
+        asked_to_close = self.close_connection
+        self.close_connection = True  # until the body is read, what follows it is unknown
+        if self.headers.get("Transfer-Encoding") is not None:
+            message = "send the body with a Content-Length, not a Transfer-Encoding"
+            self._send(_json(411, {"type": "LENGTH_REQUIRED", "message": message}))
+            return None
+        lengths = set(self.headers.get_all("Content-Length") or ["0"])
+        length = lengths.pop().strip() if len(lengths) == 1 else ""
+        if not (length.isascii() and length.isdigit()):
+            message = "Content-Length must be one whole number of bytes"
+            self._send(_json(400, {"type": "BAD_REQUEST", "message": message}))
+            return None
+        if len(length) > 12 or int(length) > MAX_BODY_BYTES:
+            message = f"the body is over the sandbox's {MAX_BODY_BYTES} bytes"
+            self._send(_json(413, {"type": "PAYLOAD_TOO_LARGE", "message": message}))
+            return None
+        body = self.rfile.read(int(length)) if int(length) else b""
+        self.close_connection = asked_to_close
+        return body
 
     def _send(self, response: _Response) -> None:
         self.send_response(response.status)
@@ -463,5 +554,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers:
             self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(response.body)

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import IO
 
-from failreason._sandbox import Sandbox
+from failreason._errors import FailreasonError
+from failreason._sandbox import MAX_JOB_ITEMS, Sandbox
 from failreason._sandbox_faults import FaultPlan, FaultSpecError
 
 
@@ -30,11 +31,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "and print the base URL, job id and entry ids as JSON. Ctrl-C stops it."
         ),
     )
-    parser.add_argument("--port", type=_count, default=0, help="0 (default) picks a free port")
-    parser.add_argument("--items", type=_count, default=10, help="items of the job (default 10)")
+    parser.add_argument(
+        "--port", type=whole_number(0, 65535), default=0, help="0 (default) picks a free port"
+    )
+    parser.add_argument(
+        "--items",
+        type=whole_number(0, MAX_JOB_ITEMS),
+        default=10,
+        help=f"items of the job (default 10, at most {MAX_JOB_ITEMS})",
+    )
     parser.add_argument(
         "--faults",
-        type=_fault_spec,
+        type=fault_spec,
         default=FaultPlan(),
         metavar="SPEC",
         help='fault probabilities, e.g. "429=0.1,500=0.05,503=0.05,slow=0.05,drop=0.05,lost=0.05"',
@@ -51,13 +59,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(run=_run)
 
 
-def _count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, got {text!r}")
-    return int(text)
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a usage error."""
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        if not (digits.isascii() and digits.isdigit() and low <= int(digits[:12]) <= high):
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from {low} to {high}, got {text[:40]!r}"
+            )
+        return int(digits)
+
+    return parse
 
 
-def _fault_spec(text: str) -> FaultPlan:
+def fault_spec(text: str) -> FaultPlan:
+    """An argparse type: a fault spec such as ``429=0.1,drop=0.05``, else a usage error."""
     try:
         return FaultPlan.parse(text)
     except FaultSpecError as exc:
@@ -78,6 +95,10 @@ def _run(args: argparse.Namespace, out: IO[str], wait: Callable[[], None] = _wai
         faults=plan,
         expiry_seconds=args.expiry,
     )
+    try:
+        sandbox.start()
+    except OSError as exc:
+        raise FailreasonError(f"cannot serve on port {args.port}: {exc.strerror or exc}") from exc
     with sandbox:
         job_id, entry_ids = sandbox.create_job(args.items)
         started = {

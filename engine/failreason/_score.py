@@ -1,7 +1,8 @@
 """Score the engine on labelled errors: how often the type given is one a reader would accept.
 
 A labelled line is ``{"id": ..., "input": <envelope>, "expected": TYPE, "accept": [TYPE, ...]}``
-(``accept`` defaults to ``[expected]``), the format of the shared error corpus.
+(``accept`` defaults to ``[expected]``; one TYPE alone is read as a list of one), the format
+of the shared error corpus.
 """
 
 from __future__ import annotations
@@ -73,12 +74,42 @@ class Score:
         }
 
 
+def row_problem(row: object) -> str | None:
+    """Why ``row`` is not a labelled error, or None when it is one."""
+    if not isinstance(row, Mapping):
+        return 'expected a labelled error: {"input": {...}, "accept": [TYPE, ...]}'
+    accept, expected = row.get("accept"), row.get("expected")
+    if accept is None and expected is None:
+        return "give the accepted types: 'accept' (a list) or 'expected' (one type)"
+    if accept is not None and not (
+        isinstance(accept, str)
+        or (isinstance(accept, list) and all(isinstance(t, str) for t in accept))
+    ):
+        return "'accept' must be a list of failureReasonType names"
+    if expected is not None and not isinstance(expected, str):
+        return "'expected' must be one failureReasonType name"
+    return None
+
+
+def _accepted(row: Mapping[str, Any]) -> tuple[str, ...]:
+    accept = row.get("accept")
+    if isinstance(accept, str):
+        return (accept,)
+    return tuple(accept or [row.get("expected", "")])
+
+
 def score(engine: Engine, labelled: Iterable[Mapping[str, Any]]) -> Score:
-    """Classify each labelled entry; an entry whose input is malformed counts as a miss."""
+    """Classify each labelled entry; an entry whose input is malformed counts as a miss.
+
+    Raises FailreasonError for an entry that is not a labelled error (``row_problem``).
+    """
     entries = []
     for number, row in enumerate(labelled, start=1):
+        problem = row_problem(row)
+        if problem:
+            raise FailreasonError(f"entry {number}: {problem}")
         envelope = row.get("input", {})
-        accept = tuple(row.get("accept") or [row.get("expected", "")])
+        accept = _accepted(row)
         system = str(envelope.get("system") or "(none)") if isinstance(envelope, dict) else "?"
         try:
             result = engine.classify(envelope)
