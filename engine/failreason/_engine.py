@@ -11,7 +11,7 @@ from failreason._clean import join_messages, truncate
 from failreason._envelope import to_envelope
 from failreason._extract import Profile, extract
 from failreason._normalize import fold
-from failreason._redact import redact
+from failreason._redact import redact, redact_tree
 from failreason._render import RenderError
 from failreason._result import Classification
 from failreason._rules import Rule, RuleSet
@@ -106,7 +106,7 @@ class Engine:
         extra = (envelope.message,) if envelope.message else ()
         found = extract(parsed, profile, extra)
         messages = tuple(m for m in (redact(m) for m in found.messages) if m)  # cleaned already
-        codes = tuple(dict.fromkeys((*envelope.codes, *found.codes)))
+        codes = tuple(dict.fromkeys(redact(c) for c in (*envelope.codes, *found.codes)))
         return Signal(
             system=system,
             stage=envelope.stage,
@@ -115,8 +115,8 @@ class Engine:
             messages=messages,
             text=fold("\n".join(messages)),
             tree=parsed.tree,
-            params=envelope.params,
-            headers=envelope.headers,
+            params=redact_tree(envelope.params),
+            headers=redact_tree(envelope.headers),
         )
 
     def _system_for_host(self, host: str | None) -> str | None:
