@@ -420,6 +420,7 @@ POSITIONS: dict[str, Callable[[Kind], dict[str, Any]]] = {
         "body": "<Response><Error><Message>Authentication failed</Message>"
         f"{_xml_elements(k)}</Error></Response>",
     },
+    "xml-without-message": lambda k: {"status": 401, "body": f"<Fault>{_xml_elements(k)}</Fault>"},
     "xml-attribute": lambda k: {
         "status": 401,
         "body": f"<Response><Error {_xml_attributes(k)}>Authentication failed</Error></Response>",

@@ -156,6 +156,7 @@ def redact_markup(text: str) -> str:
 def redact(text: str) -> str:
     """Replace credentials and secret-looking tokens with "[redacted]"."""
     text = _redact_pem(text)
+    text = redact_markup(text)  # markup shown as text, e.g. unescaped from "&lt;password&gt;"
     text = _URL_CREDENTIALS.sub(rf"\1\2:{REDACTED}@", text)
     text = _SCHEME.sub(_redact_scheme, text)
     text = _JWT.sub(REDACTED, text)
@@ -245,6 +246,7 @@ _PAIR_VALUE = re.compile(
 _COOKIE_NAMES = frozenset({"cookie", "setcookie", "cookies"})
 _COOKIE_LINE = re.compile(r"[^\r\n\"'<>\\]{1,4096}")
 _COOKIE_PAIR = re.compile(r"([^\s=;,]{1,256}=)([^\s;,]{1,4096})")
+_HEADER_WORDS = frozenset({"authorization", "cookie", "cookies"})  # header names, not prose
 # The authorization response (RFC 6749 4.1.2) carries `state`, the token request the others.
 _OAUTH_TEXT = re.compile(r"(?i)grant_type|redirect_uri|code_verifier|[?&]state=")
 # Words that follow "Password:" or "token=" in prose rather than a credential.
@@ -304,7 +306,12 @@ def _redacted_value(text: str, start: int, name: str, separator: str) -> tuple[s
 
 def _is_prose_label(name: str, separator: str) -> bool:
     """A plain word and ": " ("Token: ...") may start a sentence; client_secret= may not."""
-    return name.isalpha() and name[1:].islower() and separator.lstrip().startswith(": ")
+    return (
+        name.isalpha()
+        and name[1:].islower()
+        and name.lower() not in _HEADER_WORDS
+        and separator.lstrip().startswith(": ")
+    )
 
 
 def _redacted_bare(bare: str, prose_label: bool, end: int) -> tuple[str, int] | None:
@@ -312,8 +319,8 @@ def _redacted_bare(bare: str, prose_label: bool, end: int) -> tuple[str, int] | 
     credential = words[-1]
     if credential == REDACTED or credential.casefold() in _PROSE:
         return None  # already hidden, or prose ("Password: must be 8 characters")
-    if prose_label and credential.isalpha() and not _looks_secret(credential):
-        return None  # "token: Session has expired" is a sentence, not a credential
+    if prose_label and credential.isalpha():
+        return None  # "token: Session has expired", "token: employeeToken": words, no credential
     scheme = f"{words[0]} " if len(words) > 1 else ""
     return f"{scheme}{REDACTED}", end
 
