@@ -235,14 +235,18 @@ def _looks_secret(credential: str) -> bool:
 # name=value, name: value, "name": "value", name%3Dvalue; also \"name\":\"value\" (JSON
 # logged inside a JSON string). The name is checked in code, the value matched only then.
 _PAIR_NAME = re.compile(
-    r"(?<![\w.$-])(\\?[\"']?)([A-Za-z_$][\w.$-]{0,127})\1(\s{0,4}(?:[:=]|%3[Dd])\s{0,4})"
+    r"(?<![\w.$-])(\\?[\"']?)([A-Za-z_$][\w.$-]{0,127}(?: (?i:key|secret|token|password))?)\1"
+    r"(\s{0,4}(?:[:=]|%3[Dd])\s{0,4})"
 )
 _PAIR_VALUE = re.compile(
-    r"\\\"([^\"\\\n]{0,1024})\\\"|\"([^\"\n]{0,1024})\"|'([^'\n]{0,1024})'"
-    r"|((?:(?:bearer|basic|token|digest|bot)\s{1,4})?"
-    r"(?:\[redacted\]|[^\s\"'`,;&<>{}\[\]\\])[^\s\"'`,;&<>}\]\\]{0,1023})",
+    r"\\\"(?P<escaped>[^\"\\\n]{0,8192})\\\""
+    r"|\"(?P<double>[^\"\n]{0,8192})\"|'(?P<single>[^'\n]{0,8192})'"
+    r"|\\?[\"'](?P<unclosed>[^\s\"'\\]{1,4096})"  # a quoted value the log line cut off
+    r"|(?P<bare>(?:(?:bearer|basic|token|digest|bot)\s{1,4})?"
+    r"(?:\[redacted\]|[^\s\"'`,;&<>{}\[\]\\])[^\s\"'`,;&<>}\]\\]{0,4095})",
     re.IGNORECASE,
 )
+_QUOTED = ("escaped", "double", "single", "unclosed")
 _COOKIE_NAMES = frozenset({"cookie", "setcookie", "cookies"})
 _COOKIE_LINE = re.compile(r"[^\r\n\"'<>\\]{1,4096}")
 _COOKIE_PAIR = re.compile(r"([^\s=;,]{1,256}=)([^\s;,]{1,4096})")
@@ -294,21 +298,20 @@ def _redacted_value(text: str, start: int, name: str, separator: str) -> tuple[s
     match = _PAIR_VALUE.match(text, start)
     if match is None:
         return None
-    escaped, double, single, bare = match.groups()
-    if bare is None:
-        quote = '\\"' if escaped is not None else ('"' if double is not None else "'")
-        inner = escaped if escaped is not None else (double if double is not None else single)
-        if not inner.strip() or inner.startswith(REDACTED):
-            return None
-        return f"{quote}{REDACTED}{quote}", match.end()
-    return _redacted_bare(bare, _is_prose_label(name, separator), match.end())
+    if match.group("bare") is not None:
+        return _redacted_bare(match.group("bare"), _is_prose_label(name, separator), match.end())
+    group = next(name for name in _QUOTED if match.group(name) is not None)
+    if not match.group(group).strip() or match.group(group) == REDACTED:
+        return None
+    opening = text[match.start() : match.start(group)]
+    closing = text[match.end(group) : match.end()]
+    return f"{opening}{REDACTED}{closing}", match.end()
 
 
 def _is_prose_label(name: str, separator: str) -> bool:
     """A plain word and ": " ("Token: ...") may start a sentence; client_secret= may not."""
     return (
-        name.isalpha()
-        and name[1:].islower()
+        name.replace(" ", "").isalpha()
         and name.lower() not in _HEADER_WORDS
         and separator.lstrip().startswith(": ")
     )
@@ -332,7 +335,7 @@ def _redact_cookie_pair(match: re.Match[str]) -> str:
 
 # A credential after a secret-naming word without a separator: "API key a1B2c3D4e5F6g7H8".
 _NAMED = re.compile(
-    r"(?i)(?<![A-Za-z0-9])(api[ _-]?key|token|password|passwd|passcode|secret)"
+    r"(?i)(?<![A-Za-z0-9])(api[ _-]?key|key|token|password|passwd|passcode|secret)"
     r"(\s{1,4}[\"'\u2018\u201c]?)([A-Za-z0-9._~+/=!@#$%^*-]{8,512})"
 )
 
@@ -341,7 +344,8 @@ def _redact_named(match: re.Match[str]) -> str:
     name, gap, credential = match.groups()
     has_digit = any(char.isdigit() for char in credential)
     has_letter = any(char.isalpha() for char in credential)
-    if not (has_digit and has_letter):
+    # a bare "key" is often a record's key ("duplicate key PK_Voucher1"): only long ones
+    if not (has_digit and has_letter) or (name.lower() == "key" and len(credential) < 16):
         return match.group(0)
     return f"{name}{gap}{REDACTED}"
 
@@ -356,6 +360,15 @@ def _redact_long_token(match: re.Match[str]) -> str:
 
 
 def _looks_random(token: str) -> bool:
+    """A piece of 12+ characters between separators that looks random: a URL path such as
+    ``com/XeroAPI/Xero-Java/issues/353`` is a run of words, base64 has long random pieces."""
+    return any(len(piece) >= 12 and _random_piece(piece) for piece in _SEPARATORS.split(token))
+
+
+_SEPARATORS = re.compile(r"[/+_-]")
+
+
+def _random_piece(token: str) -> bool:
     """Mixed upper, lower and digits that switch class often, unlike words and paths."""
     classes = [_char_class(char) for char in token if char.isalnum()]
     if not {"upper", "lower", "digit"} <= set(classes):
