@@ -56,6 +56,7 @@ def test_secret_bearing_names(name: str) -> None:
         *("consumer_key", "username", "user", "session_timeout", "message", "description"),
         *("X-Rate-Limit-Problem", "Retry-After", "Content-Type", "WWW-Authenticate", "spin"),
         *("oauth_signature_method", "api_key_id", "secret_name", "tokens", "max_tokens"),
+        *("OAuth", "oauth2", "oauth_problem", "userPinned"),
         "x" * 200 + "password",
     ],
 )
@@ -240,6 +241,11 @@ def test_xml_text_is_read_after_hiding_secret_elements() -> None:
             id="set-cookie",
         ),
         pytest.param("connect.sid=s%3Aabc", "connect.sid=[redacted]", id="session-cookie-name"),
+        pytest.param(
+            '{"Cookie": "sid=abc; lang=en"}',
+            '{"Cookie": "sid=[redacted]; lang=[redacted]"}',
+            id="cookie-in-json-text",
+        ),
         pytest.param(f"key: {PEM} rejected", "key: [redacted] rejected", id="pem"),
         pytest.param(
             "key: " + PEM.replace("\n", "\\n"), "key: [redacted]", id="pem-escaped-newlines"
@@ -326,6 +332,7 @@ def test_redact_hides_secrets(raw: str, expected: str) -> None:
         pytest.param("Cannot insert duplicate key PK_Voucher1", id="record-key"),
         pytest.param("client id: 123456789", id="client-id"),
         pytest.param("X-Rate-Limit-Problem: minute", id="rate-limit-header"),
+        pytest.param("OAuth: token_rejected", id="oauth-label"),
         pytest.param("invalid_grant: Token has been expired or revoked.", id="oauth-error"),
     ],
 )

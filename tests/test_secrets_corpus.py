@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape, quoteattr
 
+import httpx
 import pytest
 
 import failreason
@@ -387,7 +388,21 @@ def _xml_attributes(kind: Kind) -> str:
     return " ".join(f"{_xml_name(k)}={quoteattr(v)}" for k, v in _members(kind).items())
 
 
-POSITIONS: dict[str, Callable[[Kind], dict[str, Any]]] = {
+def _response(kind: Kind) -> httpx.Response:
+    """What a connector holding the accounting system's response passes as it is."""
+    request = httpx.Request("POST", "https://api.example-erp.com/oauth/token")
+    body = json.dumps({"error": "invalid_client", **_members(kind)}).encode()
+    headers = {kind.header: kind.header_value, "Content-Type": "application/json"}
+    return httpx.Response(401, headers=headers, content=body, request=request)
+
+
+def _status_error(kind: Kind) -> httpx.HTTPStatusError:
+    response = _response(kind)
+    message = f"Client error '401 Unauthorized' for url '{response.request.url}': {kind.text}"
+    return httpx.HTTPStatusError(message, request=response.request, response=response)
+
+
+POSITIONS: dict[str, Callable[[Kind], Any]] = {
     "message": lambda k: {"status": 400, "message": f"Token request failed: {k.text}"},
     "json-flat": lambda k: {
         "status": 400,
@@ -409,6 +424,10 @@ POSITIONS: dict[str, Callable[[Kind], dict[str, Any]]] = {
         "status": 400,
         "message": "Client error: `POST https://api.example-erp.com/oauth/token` resulted in a "
         f"`400 Bad Request` response: {json.dumps({'error': 'invalid_client', **_members(k)})}",
+    },
+    "json-string-body": lambda k: {
+        "status": 400,
+        "body": json.dumps(json.dumps({"error": "invalid_grant", **_members(k)})),
     },
     "form": lambda k: {
         "status": 400,
@@ -438,6 +457,9 @@ POSITIONS: dict[str, Callable[[Kind], dict[str, Any]]] = {
     },
     "params": lambda k: {"stage": "validation", "code": "missing_account", "params": _members(k)},
     "code": lambda k: {"status": 400, "code": k.text, "message": "The request was rejected."},
+    "httpx-response": _response,
+    "httpx-status-error": _status_error,
+    "exception": lambda k: ConnectionError(f"token refresh failed: {k.text}"),
 }
 
 
@@ -449,7 +471,7 @@ def _pieces(secret: str) -> set[str]:
     return {folded[i : i + WINDOW] for i in range(len(folded) - WINDOW + 1)}
 
 
-def leaks(engine: failreason.Engine, kind: Kind, envelope: dict[str, Any]) -> list[str]:
+def leaks(engine: failreason.Engine, kind: Kind, envelope: Any) -> list[str]:
     """Where a piece of the kind's secrets comes out; empty when nothing does."""
     result = engine.classify(envelope)
     outputs = {

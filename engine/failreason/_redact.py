@@ -59,8 +59,8 @@ _OAUTH_REQUEST_NAMES = frozenset({"granttype", "redirecturi", "codeverifier"})
 _NAMING_MEMBERS = frozenset({"name", "key", "field", "header", "param", "parameter"})
 _VALUE_MEMBERS = frozenset({"value", "val", "values", "inputvalue", "content"})
 _MAX_NAME = 128
-_LAST_WORD = re.compile(r"[A-Za-z0-9]{1,128}$")
-_CAMEL_TAIL = re.compile(r"(?:[A-Z][a-z0-9]{1,127}|[A-Z]{1,128}|[a-z0-9]{1,128})$")
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")  # snake, kebab, camel, UPPER
+_PUBLIC_NAMES = frozenset({"oauth", "oauth1", "oauth2"})  # not "O" + "Auth"
 
 
 def _squash(name: str) -> str:
@@ -73,7 +73,7 @@ def is_secret_key(name: str) -> bool:
     if len(name) > _MAX_NAME:
         return False
     squashed = _squash(name)
-    if not squashed:
+    if not squashed or squashed in _PUBLIC_NAMES:
         return False
     if squashed in _SECRET_WORDS or _last_word(name) in _SECRET_WORDS:
         return True
@@ -81,11 +81,8 @@ def is_secret_key(name: str) -> bool:
 
 
 def _last_word(name: str) -> str:
-    word = _LAST_WORD.search(name)
-    if word is None:
-        return ""
-    camel = _CAMEL_TAIL.search(word.group(0))
-    return (camel.group(0) if camel else word.group(0)).lower()
+    words = _WORDS.findall(name)
+    return words[-1].lower() if words else ""
 
 
 # --- trees ------------------------------------------------------------------------------
@@ -143,7 +140,7 @@ def redact_markup(text: str) -> str:
     def element(match: re.Match[str]) -> str:
         name, content = match.groups()
         secret = is_secret_key(name) or (oauth and _squash(name) == _OAUTH_CODE)
-        if not secret or not content.strip() or content == REDACTED:
+        if not secret or content.strip() in ("", REDACTED):
             return match.group(0)
         return match.group(0)[: match.start(2) - match.start(0)] + REDACTED
 
@@ -248,7 +245,7 @@ _PAIR_VALUE = re.compile(
 )
 _QUOTED = ("escaped", "double", "single", "unclosed")
 _COOKIE_NAMES = frozenset({"cookie", "setcookie", "cookies"})
-_COOKIE_LINE = re.compile(r"[^\r\n\"'<>\\]{1,4096}")
+_COOKIE_LINE = re.compile(r"(\\?[\"']?)([^\r\n\"'<>\\]{1,4096})")
 _COOKIE_PAIR = re.compile(r"([^\s=;,]{1,256}=)([^\s;,]{1,4096})")
 _HEADER_WORDS = frozenset({"authorization", "cookie", "cookies"})  # header names, not prose
 # The authorization response (RFC 6749 4.1.2) carries `state`, the token request the others.
@@ -292,9 +289,9 @@ def _redacted_value(text: str, start: int, name: str, separator: str) -> tuple[s
         line = _COOKIE_LINE.match(text, start)
         if line is None:
             return None
-        value = line.group(0)
+        quote, value = line.groups()
         hidden = _COOKIE_PAIR.sub(_redact_cookie_pair, value) if "=" in value else REDACTED
-        return hidden, line.end()
+        return quote + hidden, line.end()
     match = _PAIR_VALUE.match(text, start)
     if match is None:
         return None
