@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+import string
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +19,7 @@ from failreason._body import parse_body
 from failreason._redact import REDACTED, is_secret_key, redact, redact_markup, redact_tree
 from tests.corpus import corpus
 
+URL_SAFE_LETTERS = string.ascii_letters + string.digits + "-._~"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 PEM = (
     "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n"
@@ -355,6 +359,65 @@ def test_redact_is_idempotent_on_secret_like_text(text: str) -> None:
     """Redacting twice changes nothing more, whatever secret-like pieces are combined."""
     once = redact(text)
     assert redact(once) == once
+
+
+SECRET_NAMES = (
+    *("client_secret", "refresh_token", "access_token", "id_token", "api_key", "password"),
+    *("client_assertion", "code_verifier", "consumer_secret", "token_secret", "session_id"),
+)
+
+
+def _spellings(snake: str) -> list[str]:
+    words = snake.split("_")
+    camel = words[0] + "".join(word.title() for word in words[1:])
+    return [snake, camel, "-".join(word.title() for word in words), snake.upper(), "X-" + camel]
+
+
+names = st.sampled_from(SECRET_NAMES).flatmap(lambda n: st.sampled_from(_spellings(n)))
+values = st.tuples(
+    st.text(alphabet=URL_SAFE_LETTERS, min_size=3, max_size=40), st.integers(0, 9)
+).map(lambda pair: f"{pair[0]}{pair[1]}")
+carriers = st.sampled_from(
+    [
+        "{name}={value}",
+        "?{name}={value}&page=two",
+        "{name}: {value}",
+        "{name}:{value}",
+        '"{name}": "{value}"',
+        "'{name}': '{value}'",
+        '{{\\"{name}\\":\\"{value}\\"}}',
+        '"{name}":"{value}',
+        "{name} = {value}, more",
+    ]
+)
+
+
+@given(names, values, carriers, st.sampled_from(["", "failed: ", "x ", "{", "&"]))
+def test_any_value_after_a_secret_name_is_hidden(
+    name: str, value: str, carrier: str, before: str
+) -> None:
+    """Whatever the spelling of the name, the quoting and the length, the value goes."""
+    text = before + carrier.format(name=name, value=value) + " end"
+    assert value not in redact(text)
+
+
+trees = st.recursive(
+    st.builds(lambda name, value: {name: value}, names, values),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["errors", "detail", "request", "data"]), children)
+    ),
+    max_leaves=6,
+)
+
+
+@given(trees)
+def test_any_secret_in_a_json_body_stays_hidden(tree: Any) -> None:
+    """A secret member anywhere in a JSON body reaches neither the tree nor the text."""
+    secrets = re.findall(r'": "([^"]+)"', json.dumps(tree))
+    parsed = parse_body(json.dumps(tree))
+    seen = json.dumps(parsed.tree) + parsed.text
+    assert not [secret for secret in secrets if secret in seen]
 
 
 @given(st.text())
