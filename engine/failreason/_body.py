@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 
 from failreason._clean import html_text
 from failreason._paths import JSON
-from failreason._redact import redact_tree
+from failreason._redact import redact_markup, redact_tree
 
 Kind = Literal["empty", "json", "xml", "html", "form", "text"]
 
@@ -441,7 +441,7 @@ class _TreeTarget:
 
 
 def _markup_text(text: str) -> str:
-    return " ".join(html.unescape(_MARKUP.sub(" ", text)).split())
+    return " ".join(html.unescape(_MARKUP.sub(" ", redact_markup(text))).split())
 
 
 # --- form encoding and HTML -----------------------------------------------------------------

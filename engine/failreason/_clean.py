@@ -11,6 +11,8 @@ import html
 import re
 from collections.abc import Sequence
 
+from failreason._redact import redact_markup
+
 ELLIPSIS = "…"
 
 # A well-formed start/end tag. Quoted attribute values may not hold < or >, so a
@@ -31,7 +33,7 @@ _TERMINAL = frozenset(".!?:;" + ELLIPSIS + "\u3002\uff01\uff1f")
 
 def clean_text(text: str) -> str:
     """Strip markup and JSON punctuation, unescape entities, collapse whitespace."""
-    text = _TAG.sub(" ", text)
+    text = _TAG.sub(" ", redact_markup(text))  # <password> must not leave its text behind
     text = _LITERAL_ESCAPES.sub(" ", text).replace('\\"', '"')
     text = _JSON_OPEN.sub("", text)
     text = _JSON_CLOSE.sub("", text)

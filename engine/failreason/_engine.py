@@ -14,7 +14,7 @@ from failreason._envelope import to_envelope
 from failreason._errors import FailreasonError
 from failreason._extract import Profile, extract
 from failreason._normalize import fold
-from failreason._redact import redact
+from failreason._redact import redact, redact_tree
 from failreason._render import RenderError
 from failreason._result import Classification
 from failreason._rules import Layer, Rule, RuleSet, load_rule_set
@@ -142,7 +142,7 @@ class Engine:
         extra = (envelope.message,) if envelope.message else ()
         found = extract(parsed, profile, extra)
         messages = tuple(m for m in (redact(m) for m in found.messages) if m)  # cleaned already
-        codes = tuple(dict.fromkeys((*envelope.codes, *found.codes)))
+        codes = tuple(dict.fromkeys(redact(c) for c in (*envelope.codes, *found.codes)))
         return Signal(
             system=system,
             stage=envelope.stage,
@@ -151,8 +151,8 @@ class Engine:
             messages=messages,
             text=fold("\n".join(messages)),
             tree=parsed.tree,
-            params=envelope.params,
-            headers=envelope.headers,
+            params=redact_tree(envelope.params),
+            headers=redact_tree(envelope.headers),
         )
 
     def _system_for_host(self, host: str | None) -> str | None:
