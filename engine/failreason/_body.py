@@ -8,16 +8,17 @@ by the logging that captured them, so broken JSON is repaired where that is
 cheap (closing open strings and brackets, dropping "..." elisions) and broken
 XML keeps the elements read before the break.
 
-`parse_body` never raises and stays linear in the size of the body: the only
-regular expressions are fixed, linear patterns and documents are looked for at
-a bounded number of places.
+`parse_body` takes a body as the envelope left it (bytes and text cut to the
+bounds in `_bounds`, text valid Unicode, JSON values copied and bounded), raises
+nothing for any such body, and stays linear in its size: the only regular
+expressions are fixed, linear patterns, and documents are looked for at a bounded
+number of places. Only the exceptions a parser is documented to raise are caught,
+where they arise, so a bug here fails loudly instead of passing as a text body.
 """
 
 from __future__ import annotations
 
-import ast
 import codecs
-import html
 import itertools
 import json
 import re
@@ -26,13 +27,16 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
+from failreason._bounds import MAX_DEPTH, MAX_NUMBER_BITS
 from failreason._clean import html_text
 from failreason._paths import JSON
 from failreason._redact import redact_tree
+from failreason._sanitize import unescape, valid
 
 Kind = Literal["empty", "json", "xml", "html", "form", "text"]
 
-MAX_DEPTH = 64  # deeper structure is ignored: no error body needs more
+__all__ = ["EMPTY", "MAX_DEPTH", "ParsedBody", "parse_body"]
+
 _MAX_CANDIDATES = 8  # places in a text where an embedded document is tried
 _MAX_REPAIRS = 2  # broken JSON documents repaired per body
 _MAX_REPAIR_CHARS = 200_000  # larger broken JSON is left as text
@@ -46,27 +50,15 @@ class ParsedBody:
     tree: JSON | None
     text: str
     summary: str = ""  # HTML only: title, headings and paragraphs, deduplicated
+    # False when a parser decoded the entities already (XML, HTML): not to be decoded again
+    escaped: bool = True
 
 
 EMPTY = ParsedBody("empty", None, "")
 
 
 def parse_body(body: object, content_type: str | None = None) -> ParsedBody:
-    """Parse ``body`` (None, bytes, str or a JSON value); never raises."""
-    try:
-        return _parse(body, content_type)
-    except Exception:  # a classifier must get *some* answer, whatever the input
-        return ParsedBody("text", None, _safe_text(body))
-
-
-def _safe_text(body: object) -> str:
-    try:
-        return " ".join(str(body).split())
-    except Exception:  # str() of a hostile object
-        return ""
-
-
-def _parse(body: object, content_type: str | None) -> ParsedBody:
+    """Parse ``body``: None, bytes, text or a JSON value (as the envelope checked it)."""
     if body is None:
         return EMPTY
     if isinstance(body, bytes | bytearray | memoryview):
@@ -76,7 +68,7 @@ def _parse(body: object, content_type: str | None) -> ParsedBody:
     if isinstance(body, dict | list | tuple | int | float):
         tree = redact_tree(_expand(list(body) if isinstance(body, tuple) else body, 0))
         return ParsedBody("json", tree, _render(tree))
-    return _from_text(str(body), "")
+    raise TypeError(f"a body is None, bytes, text or a JSON value, not {type(body).__name__}")
 
 
 def _media_type(content_type: str | None) -> str:
@@ -87,6 +79,11 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNOREC
 
 
 def _decode(data: bytes, content_type: str | None) -> str:
+    # valid(): a declared charset such as unicode_escape can produce lone surrogates.
+    return valid(_decode_as_declared(data, content_type))
+
+
+def _decode_as_declared(data: bytes, content_type: str | None) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -95,7 +92,7 @@ def _decode(data: bytes, content_type: str | None) -> str:
     if match:
         try:
             return data.decode(match.group(1), errors="replace").lstrip("\ufeff")
-        except (LookupError, UnicodeError, ValueError, TypeError):
+        except (LookupError, UnicodeError):  # unknown, or not a text encoding ("hex")
             pass
     return data.decode("utf-8", errors="replace")
 
@@ -146,19 +143,46 @@ def _sniff(text: str, depth: int) -> ParsedBody:
     return _as_form(text) or _as_text(text)
 
 
+_BYTE_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
+_SIMPLE_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "a": b"\a", "b": b"\b", "f": b"\f"}
+_SIMPLE_ESCAPES |= {"v": b"\v", "\\": b"\\", "'": b"'", '"': b'"', "\n": b""}
+
+
 def _unrepr_bytes(text: str) -> str:
-    """Decode a Python ``b'...'`` literal that a connector logged instead of text."""
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+    """Decode a Python ``b'...'`` literal that a connector logged instead of text.
+
+    Decoded by hand rather than by ``ast.literal_eval``, which warns (to stderr) on escapes
+    such as ``\\d``; anything that is not one well-formed literal is left as it was.
+    """
+    quote, inner = text[1], text[2:-1]
+    if not inner.isascii():
         return text
-    return _decode(value, None).strip() if isinstance(value, bytes) else text
+    out = bytearray()
+    position = 0
+    for match in _BYTE_ESCAPE.finditer(inner):
+        chunk = inner[position : match.start()]
+        if quote in chunk:
+            return text  # the literal ended early: "b'a' + b'c'" is no single literal
+        out += chunk.encode("ascii")
+        escape = match.group(1)
+        if escape[0] == "x":
+            out.append(int(escape[1:], 16))
+        elif escape[0] in "01234567":
+            out.append(int(escape, 8) & 0xFF)
+        else:
+            out += _SIMPLE_ESCAPES.get(escape, b"\\" + escape.encode("ascii"))
+        position = match.end()
+    rest = inner[position:]
+    if quote in rest or rest.endswith("\\"):
+        return text
+    out += rest.encode("ascii")
+    return _decode(bytes(out), None).strip()
 
 
 def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
     if kind == "xml":
         tree = _xml_at(text, 0)
-        return None if tree is None else ParsedBody("xml", tree, _markup_text(text))
+        return None if tree is None else ParsedBody("xml", tree, _markup_text(text), escaped=False)
     found = _json_at(text, 0, [_MAX_REPAIRS])
     if found is None or text[found[1] :].strip():
         return None  # "[401] Client error: ... {...}" is text that embeds a document
@@ -179,7 +203,7 @@ def _as_text(text: str) -> ParsedBody:
         if text[start] == "<":
             tree = _xml_at(text, start)
             if tree is not None:
-                return ParsedBody("text", tree, _markup_text(text))
+                return ParsedBody("text", tree, _markup_text(text), escaped=False)
             continue
         found = _json_at(text, start, budget)
         if found is not None:
@@ -212,7 +236,8 @@ def _json_at(text: str, start: int, budget: list[int]) -> tuple[JSON, int] | Non
     whole = start == 0
     if isinstance(value, dict | list) and (whole or value):
         return redact_tree(_expand(value, 0)), end
-    return (value, end) if whole and isinstance(value, str) else None
+    # a JSON escape such as "\ud800" decodes to a lone surrogate: made valid here
+    return (valid(value), end) if whole and isinstance(value, str) else None
 
 
 _ESCAPED_STARTS = ('{\\"', '[\\"', '[{\\"')
@@ -315,19 +340,27 @@ def _drop_trailing_comma(out: list[str]) -> None:
 
 
 def _expand(value: JSON, depth: int) -> JSON:
-    """Copy the tree, decoding string values that hold a JSON object or array."""
+    """Copy the tree, decoding string values that hold a JSON object or array.
+
+    Strings are made valid on the way: JSON escapes ("\\ud800") can spell lone surrogates.
+    """
     if depth > MAX_DEPTH:
         return None
     if isinstance(value, dict):
-        return {key: _expand(item, depth + 1) for key, item in value.items()}
+        return {valid(str(key)): _expand(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_expand(item, depth + 1) for item in value]
-    if isinstance(value, str) and value[:2] in ('{"', "[{", '["'):
-        try:
-            inner = json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-        return _expand(inner, depth + 1) if isinstance(inner, dict | list) else value
+    if isinstance(value, str):
+        if value[:2] in ('{"', "[{", '["'):
+            try:
+                inner = json.loads(value)
+            except (ValueError, RecursionError):  # not JSON after all, or nested too deep
+                return valid(value)
+            if isinstance(inner, dict | list):
+                return _expand(inner, depth + 1)
+        return valid(value)
+    if isinstance(value, int) and value.bit_length() > MAX_NUMBER_BITS:
+        return None  # str() of a number past 4,300 digits raises
     return value
 
 
@@ -441,7 +474,7 @@ class _TreeTarget:
 
 
 def _markup_text(text: str) -> str:
-    return " ".join(html.unescape(_MARKUP.sub(" ", text)).split())
+    return " ".join(unescape(_MARKUP.sub(" ", text)).split())
 
 
 # --- form encoding and HTML -----------------------------------------------------------------
@@ -449,7 +482,7 @@ def _markup_text(text: str) -> str:
 
 def _as_html(text: str) -> ParsedBody:
     readable, summary = html_text(text)
-    return ParsedBody("html", None, readable, summary)
+    return ParsedBody("html", None, readable, summary, escaped=False)
 
 
 def _as_form(text: str) -> ParsedBody | None:
