@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
-from failreason._bounds import MAX_DEPTH, MAX_NUMBER_BITS
+from failreason._bounds import MAX_DEPTH, MAX_NODES, MAX_NUMBER_BITS
 from failreason._clean import html_text
 from failreason._paths import JSON
 from failreason._redact import redact_tree
-from failreason._sanitize import unescape, valid
+from failreason._sanitize import collapse, unescape, valid
 
 Kind = Literal["empty", "json", "xml", "html", "form", "text"]
 
@@ -66,7 +66,7 @@ def parse_body(body: object, content_type: str | None = None) -> ParsedBody:
     if isinstance(body, str):
         return _from_text(body, _media_type(content_type))
     if isinstance(body, dict | list | tuple | int | float):
-        tree = redact_tree(_expand(list(body) if isinstance(body, tuple) else body, 0))
+        tree = redact_tree(_expand(list(body) if isinstance(body, tuple) else body, 0, [MAX_NODES]))
         return ParsedBody("json", tree, _render(tree))
     raise TypeError(f"a body is None, bytes, text or a JSON value, not {type(body).__name__}")
 
@@ -192,7 +192,7 @@ def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
             inner = _from_text(tree, "", depth + 1)
             if inner.tree is not None and inner.kind in ("json", "xml"):
                 return inner
-        return ParsedBody("json", tree, " ".join(tree.split()))
+        return ParsedBody("json", tree, collapse(tree))
     return ParsedBody("json", tree, _render(tree))
 
 
@@ -217,7 +217,7 @@ _DOCUMENT_START = re.compile(r"[{\[](?=\s*(?:\"|\\\"|\{))|<(?=\?xml|[A-Za-z_])")
 
 
 def _collapse(*parts: str) -> str:
-    return " ".join(" ".join(parts).split())
+    return collapse(" ".join(parts))
 
 
 # --- JSON ------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def _json_at(text: str, start: int, budget: list[int]) -> tuple[JSON, int] | Non
     # an empty one, or a JSON string (which may hold a document itself).
     whole = start == 0
     if isinstance(value, dict | list) and (whole or value):
-        return redact_tree(_expand(value, 0)), end
+        return redact_tree(_expand(value, 0, [MAX_NODES])), end
     # a JSON escape such as "\ud800" decodes to a lone surrogate: made valid here
     return (valid(value), end) if whole and isinstance(value, str) else None
 
@@ -339,17 +339,20 @@ def _drop_trailing_comma(out: list[str]) -> None:
         del out[index:]
 
 
-def _expand(value: JSON, depth: int) -> JSON:
+def _expand(value: JSON, depth: int, budget: list[int]) -> JSON:
     """Copy the tree, decoding string values that hold a JSON object or array.
 
     Strings are made valid on the way: JSON escapes ("\\ud800") can spell lone surrogates.
+    The first ``MAX_NODES`` values in document order are kept (``budget`` counts down).
     """
-    if depth > MAX_DEPTH:
+    if depth > MAX_DEPTH or budget[0] <= 0:
         return None
+    budget[0] -= 1
     if isinstance(value, dict):
-        return {valid(str(key)): _expand(item, depth + 1) for key, item in value.items()}
+        items = itertools.islice(value.items(), budget[0])
+        return {valid(str(key)): _expand(item, depth + 1, budget) for key, item in items}
     if isinstance(value, list | tuple):
-        return [_expand(item, depth + 1) for item in value]
+        return [_expand(item, depth + 1, budget) for item in value[: budget[0]]]
     if isinstance(value, str):
         if value[:2] in ('{"', "[{", '["'):
             try:
@@ -357,7 +360,7 @@ def _expand(value: JSON, depth: int) -> JSON:
             except (ValueError, RecursionError):  # not JSON after all, or nested too deep
                 return valid(value)
             if isinstance(inner, dict | list):
-                return _expand(inner, depth + 1)
+                return _expand(inner, depth + 1, budget)
         return valid(value)
     if isinstance(value, int) and value.bit_length() > MAX_NUMBER_BITS:
         return None  # str() of a number past 4,300 digits raises
@@ -371,7 +374,7 @@ def _render(tree: JSON) -> str:
     """
     parts: list[str] = []
     _render_into(tree, "", parts, 0)
-    return " ".join("; ".join(parts).split())
+    return collapse("; ".join(parts))
 
 
 def _render_into(value: JSON, key: str, parts: list[str], depth: int) -> None:
@@ -458,7 +461,7 @@ class _TreeTarget:
         value: JSON = "".join(texts).strip()
         if node:
             if value:
-                node["#text"] = " ".join(value.split())
+                node["#text"] = collapse(value)
             value = node
         if not self.open:
             self.root = {name: value}
@@ -474,7 +477,7 @@ class _TreeTarget:
 
 
 def _markup_text(text: str) -> str:
-    return " ".join(unescape(_MARKUP.sub(" ", text)).split())
+    return collapse(unescape(_MARKUP.sub(" ", text)))
 
 
 # --- form encoding and HTML -----------------------------------------------------------------

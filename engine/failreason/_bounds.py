@@ -17,9 +17,9 @@ JSON value passed as body or params."""
 MAX_DEPTH = 64
 """Nesting levels of a JSON value, parsed document or XML tree; deeper values are dropped."""
 
-MAX_NODES = 100_000
-"""Objects, arrays and values copied from a JSON value passed as body or params; later
-members are dropped."""
+MAX_NODES = 20_000
+"""Objects, arrays and values read from a JSON body (parsed, or passed in as a value) or
+params, in document order; later members are dropped. Error bodies hold hundreds."""
 
 MAX_FIELD_CHARS = 10_000
 """Characters kept of ``message``, ``code``, ``system``, ``stage`` and header values."""

@@ -15,7 +15,14 @@ import re
 from collections.abc import Sequence
 
 from failreason._bounds import MAX_MESSAGE_CHARS
-from failreason._sanitize import neutralise_markup, neutralise_tags, printable, unescape, visible
+from failreason._sanitize import (
+    collapse,
+    neutralise_markup,
+    neutralise_tags,
+    printable,
+    unescape,
+    visible,
+)
 from failreason._vocabulary import MAX_REASON_LENGTH
 
 ELLIPSIS = "…"
@@ -141,7 +148,7 @@ def html_text(page: str) -> tuple[str, str]:
             capture = None if match.group(1) else []
     if capture is not None:
         _add_summary(summary, capture)
-    return " ".join(" ".join(pieces).split()), join_messages(summary)
+    return collapse(" ".join(pieces)), join_messages(summary)
 
 
 def _skip_html_token(text: str, match: re.Match[str]) -> int:

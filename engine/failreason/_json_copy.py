@@ -3,8 +3,9 @@
 The copy is what the engine reads, so a caller's object is never changed and never read
 twice. Strings become exact, valid ``str`` (lone surrogates replaced); subclasses (enums,
 ``str`` subclasses) become their plain values without calling their overridable methods.
-Bounds, from `_bounds`: containers below ``MAX_DEPTH`` become None; after ``MAX_NODES``
-values or ``MAX_BODY_CHARS`` characters of strings (keys included) nothing more is copied;
+Bounds, from `_bounds`: containers below ``MAX_DEPTH`` become None; after the first
+``MAX_NODES`` values in document order, or ``MAX_BODY_CHARS`` characters of strings (keys
+included), nothing more is copied (what is left is None, or not there);
 integers wider than ``MAX_NUMBER_BITS`` become None. A value that contains itself cannot be
 JSON and is refused, as is any value that is not JSON-like (``NotJsonError``), with a problem
 that names types and depths, never a value.
@@ -12,6 +13,7 @@ that names types and depths, never a value.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,14 +32,11 @@ class NotJsonError(ValueError):
 
 
 class _Budget:
+    """Values and characters left to copy, spent in document order."""
+
     def __init__(self) -> None:
         self.nodes = MAX_NODES
         self.chars = MAX_BODY_CHARS
-
-    def take_nodes(self, wanted: int) -> int:
-        granted = min(wanted, self.nodes if self.chars > 0 else 0)
-        self.nodes -= granted
-        return granted
 
     def text(self, value: str) -> str:
         kept = str.__str__(value)[: max(self.chars, 0)]
@@ -52,11 +51,12 @@ def copy_json(value: Any) -> Any:
     # (source, depth, target container, slot in it) or (_EXIT, id of a finished container)
     stack: list[tuple[Any, Any, Any, Any]] = [(value, 0, root, 0)]
     ancestors: set[int] = set()
-    while stack:
+    while stack and budget.nodes > 0 and budget.chars > 0:
         source, depth, target, slot = stack.pop()
         if source is _EXIT:
             ancestors.discard(depth)
             continue
+        budget.nodes -= 1
         if not _is_container(source):
             target[slot] = _scalar(source, budget, depth)
             continue
@@ -64,8 +64,8 @@ def copy_json(value: Any) -> Any:
             raise NotJsonError(f"it contains itself (at depth {depth}); JSON cannot")
         if depth >= MAX_DEPTH:
             continue  # too deep: left as None
-        children = _children(source, depth)
-        children = children[: budget.take_nodes(len(children))]
+        # Slots past the budget would stay empty: they are not even made.
+        children = _children(source, depth, limit=budget.nodes)
         ancestors.add(id(source))
         stack.append((_EXIT, id(source), None, None))
         copy: dict[str, Any] | list[Any]
@@ -88,11 +88,11 @@ def _is_container(value: Any) -> bool:
     return isinstance(value, Mapping | list | tuple)
 
 
-def _children(source: Any, depth: int) -> list[Any]:
+def _children(source: Any, depth: int, limit: int) -> list[Any]:
     if isinstance(source, list | tuple):
-        return list(source)
+        return list(source[:limit])
     try:
-        items = list(source.items())
+        items = list(itertools.islice(source.items(), limit))
     except Exception:  # foreign code failing is reported as such, not re-raised
         raise NotJsonError(f"a mapping at depth {depth} could not be read") from None
     for key, _ in items:
