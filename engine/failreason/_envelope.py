@@ -26,6 +26,7 @@ from failreason._bounds import (
     MAX_BODY_CHARS,
     MAX_FIELD_CHARS,
     MAX_HEADERS,
+    MAX_NUMBER_BITS,
 )
 from failreason._errors import EnvelopeError
 from failreason._json_copy import NotJsonError, copy_json
@@ -189,9 +190,11 @@ def _headers(value: Any) -> dict[str, str]:
             )
         if isinstance(item, str):
             headers[_text(name).lower()] = _text(item)
-        elif isinstance(item, int | float) and (isinstance(item, float) or item.bit_length() <= 64):
-            number = float.__repr__(item) if isinstance(item, float) else int.__repr__(item)
-            headers[_text(name).lower()] = number
+        elif isinstance(item, float):
+            headers[_text(name).lower()] = float.__repr__(item)
+        elif isinstance(item, int):  # a number too long to print is no header value to read
+            if item.bit_length() <= MAX_NUMBER_BITS:
+                headers[_text(name).lower()] = int.__repr__(item)
         else:
             raise EnvelopeError(
                 f"'headers' must map text names to text values; the value of {shown_key(name)} "
@@ -231,7 +234,7 @@ def _codes(value: Any) -> tuple[str, ...]:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise EnvelopeError(f"'code' must be a text or a whole number; got {_described(value)}")
     if isinstance(value, int):
-        return (str(int.__int__(value)),) if value.bit_length() <= 64 else ()
+        return (int.__repr__(value),) if value.bit_length() <= MAX_NUMBER_BITS else ()
     return (_text(value),)
 
 

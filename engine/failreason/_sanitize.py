@@ -88,7 +88,7 @@ INERT_CLOSE = "\u203a"
 
 
 def _inert(match: re.Match[str]) -> str:
-    inner = match.group(1) if match.group(1) is not None else match.group(2)
+    inner = next((group for group in match.groups() if group is not None), None)
     return INERT_OPEN if inner is None else f"{INERT_OPEN}{inner}{INERT_CLOSE}"
 
 
@@ -126,7 +126,7 @@ _SLICE = 1 << 16
 
 def printable(text: str) -> str:
     """Only characters ``str.isprintable`` accepts, whitespace as single spaces."""
-    text = " ".join(visible(text).split())
-    if text.isprintable():
-        return text
-    return "".join(char for char in text if char.isprintable())  # unassigned code points
+    text = visible(text)
+    if not text.isprintable():  # unassigned code points; spaces other than " " go below
+        text = "".join(char for char in text if char.isprintable() or char.isspace())
+    return collapse(text)
