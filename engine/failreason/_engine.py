@@ -16,6 +16,7 @@ from failreason._redact import redact
 from failreason._render import RenderError
 from failreason._result import Classification, visible_captures
 from failreason._rules import Rule, RuleSet
+from failreason._sanitize import collapse, visible
 from failreason._signal import Signal
 from failreason._vocabulary import MAX_REASON_LENGTH
 
@@ -107,7 +108,9 @@ class Engine:
         extra = (envelope.message,) if envelope.message else ()
         found = extract(parsed, profile, extra)
         messages = tuple(m for m in (redact(m) for m in found.messages) if m)  # cleaned already
-        codes = tuple(dict.fromkeys((*envelope.codes, *found.codes)))[:MAX_CODES]
+        # Codes are shown by explain and rendered by templates: visible text only.
+        every_code = (collapse(visible(code)) for code in (*envelope.codes, *found.codes))
+        codes = tuple(dict.fromkeys(code for code in every_code if code))[:MAX_CODES]
         return Signal(
             system=system,
             stage=envelope.stage,
