@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import failreason
 
-EXAMPLES = int(os.environ.get("FAILREASON_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("FAILREASON_EXAMPLES", "300"))
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,

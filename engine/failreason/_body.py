@@ -40,6 +40,7 @@ __all__ = ["EMPTY", "MAX_DEPTH", "ParsedBody", "parse_body"]
 _MAX_CANDIDATES = 8  # places in a text where an embedded document is tried
 _MAX_REPAIRS = 2  # broken JSON documents repaired per body
 _MAX_REPAIR_CHARS = 200_000  # larger broken JSON is left as text
+_XML_SLICE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -406,10 +407,15 @@ def _xml_at(text: str, start: int) -> JSON | None:
     target = _TreeTarget()
     parser: ET.XMLParser[JSON] = ET.XMLParser(target=target)  # noqa: S314 -- DTDs refused above
     try:
-        parser.feed(text[start:])
+        # Fed in slices, so that a document past the bounds (thousands of levels, which
+        # expat itself would track, or too many elements) stops being read.
+        for offset in range(start, len(text), _XML_SLICE):
+            parser.feed(text[offset : offset + _XML_SLICE])
+            if target.is_full():
+                break
         parser.close()
     except ET.ParseError:
-        pass  # cut off or followed by other text: keep what was read
+        pass  # cut off, followed by other text or no longer read: keep what was read
     complete = bool(target.root)
     tree = target.finish()
     if not isinstance(tree, dict) or _local(target.root_name).lower() == "html":
@@ -431,10 +437,15 @@ class _TreeTarget:
         self.open: list[tuple[str, dict[str, JSON], list[str]]] = []
         self.root: dict[str, JSON] = {}
         self.root_name = ""
-        self.ignored = 0  # open elements below MAX_DEPTH
+        self.ignored = 0  # open elements below MAX_DEPTH, or past MAX_NODES
+        self.elements = 0
+
+    def is_full(self) -> bool:
+        return self.ignored > MAX_DEPTH or self.elements >= MAX_NODES
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        if self.ignored or len(self.open) >= MAX_DEPTH:
+        self.elements += 1
+        if self.ignored or len(self.open) >= MAX_DEPTH or self.elements > MAX_NODES:
             self.ignored += 1
             return
         self.root_name = self.root_name or tag
