@@ -18,7 +18,6 @@ where they arise, so a bug here fails loudly instead of passing as a text body.
 
 from __future__ import annotations
 
-import codecs
 import itertools
 import json
 import re
@@ -29,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from failreason._bounds import MAX_DEPTH, MAX_NODES, MAX_NUMBER_BITS
 from failreason._clean import html_text
+from failreason._decode import decode, unrepr_bytes
 from failreason._paths import JSON
 from failreason._redact import redact_tree
 from failreason._sanitize import collapse, unescape, valid
@@ -63,7 +63,7 @@ def parse_body(body: object, content_type: str | None = None) -> ParsedBody:
     if body is None:
         return EMPTY
     if isinstance(body, bytes | bytearray | memoryview):
-        return _from_text(_decode(bytes(body), content_type), _media_type(content_type))
+        return _from_text(decode(bytes(body), content_type), _media_type(content_type))
     if isinstance(body, str):
         return _from_text(body, _media_type(content_type))
     if isinstance(body, dict | list | tuple | int | float):
@@ -74,28 +74,6 @@ def parse_body(body: object, content_type: str | None = None) -> ParsedBody:
 
 def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
-
-
-def _decode(data: bytes, content_type: str | None) -> str:
-    # valid(): a declared charset such as unicode_escape can produce lone surrogates.
-    return valid(_decode_as_declared(data, content_type))
-
-
-def _decode_as_declared(data: bytes, content_type: str | None) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    match = _CHARSET.search(content_type or "")
-    if match:
-        try:
-            return data.decode(match.group(1), errors="replace").lstrip("\ufeff")
-        except (LookupError, UnicodeError):  # unknown, or not a text encoding ("hex")
-            pass
-    return data.decode("utf-8", errors="replace")
 
 
 # --- choosing the format -------------------------------------------------------
@@ -111,7 +89,7 @@ def _from_text(text: str, media: str, depth: int = 0) -> ParsedBody:
     if not stripped:
         return EMPTY
     if depth == 0 and _BYTES_REPR.fullmatch(stripped):
-        stripped = _unrepr_bytes(stripped)
+        stripped = unrepr_bytes(stripped)
         if not stripped:
             return EMPTY
     preferred = _by_media_type(stripped, media, depth)
@@ -142,42 +120,6 @@ def _sniff(text: str, depth: int) -> ParsedBody:
     if _HTML_ANY.search(text):
         return _as_html(text)
     return _as_form(text) or _as_text(text)
-
-
-_BYTE_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
-_SIMPLE_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "a": b"\a", "b": b"\b", "f": b"\f"}
-_SIMPLE_ESCAPES |= {"v": b"\v", "\\": b"\\", "'": b"'", '"': b'"', "\n": b""}
-
-
-def _unrepr_bytes(text: str) -> str:
-    """Decode a Python ``b'...'`` literal that a connector logged instead of text.
-
-    Decoded by hand rather than by ``ast.literal_eval``, which warns (to stderr) on escapes
-    such as ``\\d``; anything that is not one well-formed literal is left as it was.
-    """
-    quote, inner = text[1], text[2:-1]
-    if not inner.isascii():
-        return text
-    out = bytearray()
-    position = 0
-    for match in _BYTE_ESCAPE.finditer(inner):
-        chunk = inner[position : match.start()]
-        if quote in chunk:
-            return text  # the literal ended early: "b'a' + b'c'" is no single literal
-        out += chunk.encode("ascii")
-        escape = match.group(1)
-        if escape[0] == "x":
-            out.append(int(escape[1:], 16))
-        elif escape[0] in "01234567":
-            out.append(int(escape, 8) & 0xFF)
-        else:
-            out += _SIMPLE_ESCAPES.get(escape, b"\\" + escape.encode("ascii"))
-        position = match.end()
-    rest = inner[position:]
-    if quote in rest or rest.endswith("\\"):
-        return text
-    out += rest.encode("ascii")
-    return _decode(bytes(out), None).strip()
 
 
 def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
