@@ -163,6 +163,24 @@ def test_memory_is_bounded_by_the_capped_input(
     assert large_peak < 8 * MAX_BODY_BYTES * 4  # at most 8 times the capped text (UCS-4 worst)
 
 
+def test_json_with_many_values_costs_no_more_than_text(engine: failreason.Engine) -> None:
+    """A megabyte of "{}," is read to the node bound, not built whole (25 MiB before)."""
+    empties = "[" + "{}," * (MAX_BODY_BYTES // 3) + "{}]"
+    words = "word " * (MAX_BODY_BYTES // 5)
+    json_peak = peak_memory(lambda: engine.classify({"status": 400, "body": empties}))
+    text_peak = peak_memory(lambda: engine.classify({"status": 400, "body": words}))
+    assert json_peak < 2 * text_peak
+
+
+def test_a_json_body_past_the_bound_is_read_as_json(engine: failreason.Engine) -> None:
+    """A JSON body cut by the body bound is closed and read like a log-truncated one."""
+    errors = ",".join(
+        f'{{"message": "Problem {i} with a long description"}}' for i in range(60_000)
+    )
+    signal = engine.signal({"status": 400, "body": f'{{"errors": [{errors}]}}'.encode()})
+    assert signal.messages[0] == "Problem 0 with a long description"
+
+
 def test_folded_ascii_text_keeps_no_index_per_character() -> None:
     """The map back from folded to original text is a range for ASCII: no memory per char."""
     text = "Account 4010 " * 10_000

@@ -39,7 +39,6 @@ __all__ = ["EMPTY", "MAX_DEPTH", "ParsedBody", "parse_body"]
 
 _MAX_CANDIDATES = 8  # places in a text where an embedded document is tried
 _MAX_REPAIRS = 2  # broken JSON documents repaired per body
-_MAX_REPAIR_CHARS = 200_000  # larger broken JSON is left as text
 _XML_SLICE = 1 << 16
 
 
@@ -187,10 +186,30 @@ _ESCAPED_STARTS = ('{\\"', '[\\"', '[{\\"')
 
 
 def _load(text: str, start: int, budget: list[int]) -> tuple[JSON, int]:
+    cut = _node_bound(text, start)
+    if cut is not None:  # read only the part within the node bound, as if cut off there
+        return _repaired(text[start:cut], budget), len(text)
     try:
         return _DECODER.raw_decode(text, start)
     except (ValueError, RecursionError):
         return _repaired(text[start:], budget), len(text)
+
+
+_STRUCTURE = re.compile(r"[\[{,]")
+
+
+def _node_bound(text: str, start: int) -> int | None:
+    """Where a document starting at ``start`` passes ``MAX_NODES`` values, if it does.
+
+    The json module builds the whole tree before anything can be dropped: a megabyte of
+    "{}," would cost 25 MiB. Every value but the first follows a "[", "{" or ",", so the
+    position of the MAX_NODES-th of those (counting any inside strings too) is a safe cut.
+    """
+    if len(text) - start <= MAX_NODES:
+        return None  # fewer characters than the bound: fewer values too
+    past = itertools.islice(_STRUCTURE.finditer(text, start), MAX_NODES, None)
+    match = next(past, None)
+    return None if match is None else match.start()
 
 
 def _unescape(text: str) -> str:
@@ -206,8 +225,9 @@ _TRUNCATION_MARKS = ("(truncated...)", "(truncated)", "...", "…")
 
 
 def _repaired(text: str, budget: list[int]) -> JSON:
-    """Parse JSON cut off by a log line: close what is open, else drop the last member."""
-    if budget[0] <= 0 or len(text) > _MAX_REPAIR_CHARS:
+    """Parse JSON cut off by a log line (or by the body bound): close what is open, else
+    drop the last member. Linear in the text: plain runs and strings are copied whole."""
+    if budget[0] <= 0:
         return _FAILED
     budget[0] -= 1
     for mark in _TRUNCATION_MARKS:  # what the logging added when it cut the body
@@ -234,6 +254,11 @@ def _close_json(text: str) -> tuple[str, int]:
     last_comma = -1
     index, length = 0, len(text)
     while index < length:
+        plain = _PLAIN_RUN.match(text, index)  # copied in one step, not a character at a time
+        if plain:
+            out.append(plain.group(0))
+            index = plain.end()
+            continue
         char = text[index]
         if char == '"':
             index = _copy_string(text, index, out)
@@ -259,6 +284,7 @@ def _close_json(text: str) -> tuple[str, int]:
 
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_PLAIN_RUN = re.compile(r'[^"{}\[\],.…]+')
 
 
 def _copy_string(text: str, index: int, out: list[str]) -> int:
