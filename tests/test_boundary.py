@@ -428,3 +428,15 @@ def test_parse_body_refuses_what_no_envelope_holds() -> None:
     """An object that is no body is a TypeError, not a guess at its text."""
     with pytest.raises(TypeError, match="not object"):
         parse_body(object())
+
+
+def test_any_contiguous_buffer_is_a_bytes_body(engine: failreason.Engine) -> None:
+    """A memoryview of any shape or item size is read as its bytes."""
+    shaped = memoryview(b"Boom here").cast("B", (3, 3))
+    assert engine.classify({"status": 400, "body": shaped}).failure_reason == "Boom here"
+
+
+def test_a_strided_buffer_is_an_envelope_error(engine: failreason.Engine) -> None:
+    """A buffer with gaps has no one byte string: an EnvelopeError says so."""
+    with pytest.raises(failreason.EnvelopeError, match="contiguous"):
+        engine.classify({"body": memoryview(b"abcdef")[::2]})

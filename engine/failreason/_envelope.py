@@ -72,7 +72,7 @@ def to_envelope(raw: object, context: Mapping[str, Any]) -> Envelope:
     )
 
 
-def shown_key(key: object) -> str:
+def _shown_key(key: object) -> str:
     """A key as a message may show it: quoted when short printable text, else its type."""
     if isinstance(key, str):
         text = str.__str__(key)
@@ -89,8 +89,6 @@ def _type_name(value: object) -> str:
 
 def _items(mapping: Mapping[Any, Any], where: str) -> list[tuple[Any, Any]]:
     """A foreign mapping's items; its own failure to list them is the caller's error."""
-    if type(mapping) is dict:
-        return list(mapping.items())
     try:
         return list(mapping.items())
     except Exception as exc:  # any failure of foreign code is reported as such, not re-raised
@@ -102,13 +100,14 @@ def _items(mapping: Mapping[Any, Any], where: str) -> list[tuple[Any, Any]]:
 def _checked_keys(raw: Mapping[Any, Any], noun: str) -> dict[str, Any]:
     items = _items(raw, "the raw error" if noun == "key" else "the keyword arguments")
     for key, _ in items:
-        if key not in KEYS:
+        if not (isinstance(key, str) and str.__str__(key) in KEYS):  # no foreign __eq__
             hint = ""
             if isinstance(key, str) and len(key) <= 40:
                 close = difflib.get_close_matches(key, KEYS, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(KEYS)
             raise EnvelopeError(
-                f"unknown {noun} {shown_key(key)} in the raw error{hint} (known: {', '.join(KEYS)})"
+                f"unknown {noun} {_shown_key(key)} in the raw error{hint} (known: {known})"
             )
     return dict(items)
 
@@ -153,7 +152,7 @@ def _described(value: object) -> str:
 def _stage(value: Any) -> str:
     if value is None:
         return DEFAULT_STAGE
-    if not isinstance(value, str) or value not in STAGES:
+    if not isinstance(value, str) or str.__str__(value) not in STAGES:
         hint = ""
         if isinstance(value, str) and len(value) <= 40:
             close = difflib.get_close_matches(value, STAGES, n=1)
@@ -167,7 +166,11 @@ def _stage(value: Any) -> str:
 def _status(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 100 <= int.__int__(value) <= 599
+    ):
         raise EnvelopeError(
             f"'status' must be an HTTP status code from 100 to 599; got {_described(value)}"
             + (" out of that range" if isinstance(value, int) else "")
@@ -186,7 +189,7 @@ def _headers(value: Any) -> dict[str, str]:
     for name, item in _items(value, "'headers'")[:MAX_HEADERS]:
         if not isinstance(name, str) or isinstance(item, bool):
             raise EnvelopeError(
-                f"'headers' must map text names to text values; {shown_key(name)} does not"
+                f"'headers' must map text names to text values; {_shown_key(name)} does not"
             )
         if isinstance(item, str):
             headers[_text(name).lower()] = _text(item)
@@ -197,7 +200,7 @@ def _headers(value: Any) -> dict[str, str]:
                 headers[_text(name).lower()] = int.__repr__(item)
         else:
             raise EnvelopeError(
-                f"'headers' must map text names to text values; the value of {shown_key(name)} "
+                f"'headers' must map text names to text values; the value of {_shown_key(name)} "
                 f"is {_described(item)}"
             )
     return headers
@@ -205,7 +208,12 @@ def _headers(value: Any) -> dict[str, str]:
 
 def _body(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value[:MAX_BODY_BYTES])
+        try:  # a memoryview may have any shape: read it as bytes
+            return bytes(memoryview(value).cast("B")[:MAX_BODY_BYTES])
+        except (TypeError, ValueError) as exc:
+            raise EnvelopeError(
+                f"'body' as bytes must be one contiguous buffer; {_type_name(exc)}"
+            ) from None
     if isinstance(value, str):
         return valid(str.__str__(value)[:MAX_BODY_CHARS])
     return _json(value, "body")
