@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from failreason._clean import clean_text, html_text, join_messages, truncate
+from failreason._clean import clean_text, final_reason, html_text, join_messages, truncate
 from failreason._redact import redact
+from failreason._sanitize import INERT_CLOSE, INERT_OPEN, collapse
 
 # --- clean_text -------------------------------------------------------------------
 
@@ -17,7 +18,12 @@ from failreason._redact import redact
     [
         pytest.param("  Account \n\t must   be valid. ", "Account must be valid.", id="whitespace"),
         pytest.param("<b>Tax</b> rate &amp; code", "Tax rate & code", id="tags-and-entities"),
-        pytest.param("Value must be &lt;b&gt;", "Value must be <b>", id="escaped-markup-stays"),
+        # markup that only appears by decoding entities stays readable but inert
+        pytest.param(
+            "Value must be &lt;b&gt;",
+            f"Value must be {INERT_OPEN}b{INERT_CLOSE}",
+            id="escaped-markup-inert",
+        ),
         pytest.param('"Account must be valid."', "Account must be valid.", id="wrapping-quotes"),
         pytest.param("'a' or 'b'", "'a' or 'b'", id="inner-quotes-kept"),
         pytest.param('{"Message": "x"}', '"Message": "x"', id="json-braces"),
@@ -154,3 +160,36 @@ def test_hostile_text_is_handled(hostile: str) -> None:
     assert isinstance(redact(hostile), str)
     assert len(truncate(hostile)) <= 500
     assert isinstance(html_text(hostile)[0], str)
+
+
+# --- the final sanitiser and its helpers --------------------------------------------------
+
+hostile_text = st.text(
+    st.one_of(
+        st.characters(),
+        st.characters(categories=["Cs", "Cc", "Cf", "Co", "Zs", "Zl", "Zp", "Cn"]),
+        st.sampled_from("<>&;#/!?= \t\n\u200b\u202e\x1b\x85"),
+    ),
+    max_size=80,
+)
+
+
+@given(hostile_text)
+def test_final_reason_is_idempotent_and_printable(text: str) -> None:
+    """Sanitising a sanitised reason changes nothing; the result is printable and short."""
+    once = final_reason(text)
+    assert final_reason(once) == once
+    assert once.replace(" ", "").isprintable()
+    assert len(once) <= 500
+
+
+@given(hostile_text)
+def test_collapse_equals_splitting_on_whitespace(text: str) -> None:
+    """collapse() is " ".join(text.split()) without the list of words."""
+    assert collapse(text) == " ".join(text.split())
+
+
+def test_collapse_joins_whitespace_across_its_slices() -> None:
+    """A whitespace run that straddles two 64 KiB slices is still one space."""
+    text = "a" * ((1 << 16) - 2) + " \n\t " + "b"
+    assert collapse(text) == "a" * ((1 << 16) - 2) + " b"

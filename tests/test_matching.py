@@ -120,8 +120,8 @@ def test_regex_runs_in_linear_time_on_hostile_input(write_rules: WriteRules) -> 
     test finishing at all is the check; benchmarks/ measures the time.
     """
     engine = engine_with(write_rules, "{regex: '^(a+)+$'}")
-    assert not decides(engine, {"message": "a" * 50_000 + "!"})
-    assert decides(engine, {"message": "a" * 50_000})
+    assert not decides(engine, {"message": "a" * 5_000 + "!"})
+    assert decides(engine, {"message": "a" * 5_000})
 
 
 def test_fields_equals_regex_exists_and_capture(write_rules: WriteRules) -> None:

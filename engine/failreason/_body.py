@@ -8,16 +8,16 @@ by the logging that captured them, so broken JSON is repaired where that is
 cheap (closing open strings and brackets, dropping "..." elisions) and broken
 XML keeps the elements read before the break.
 
-`parse_body` never raises and stays linear in the size of the body: the only
-regular expressions are fixed, linear patterns and documents are looked for at
-a bounded number of places.
+`parse_body` takes a body as the envelope left it (bytes and text cut to the
+bounds in `_bounds`, text valid Unicode, JSON values copied and bounded), raises
+nothing for any such body, and stays linear in its size: the only regular
+expressions are fixed, linear patterns, and documents are looked for at a bounded
+number of places. Only the exceptions a parser is documented to raise are caught,
+where they arise, so a bug here fails loudly instead of passing as a text body.
 """
 
 from __future__ import annotations
 
-import ast
-import codecs
-import html
 import itertools
 import json
 import re
@@ -26,16 +26,20 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
 
+from failreason._bounds import MAX_DEPTH, MAX_NODES, MAX_NUMBER_BITS
 from failreason._clean import html_text
+from failreason._decode import decode, unrepr_bytes
 from failreason._paths import JSON
 from failreason._redact import redact_markup, redact_tree
+from failreason._sanitize import collapse, unescape, valid
 
 Kind = Literal["empty", "json", "xml", "html", "form", "text"]
 
-MAX_DEPTH = 64  # deeper structure is ignored: no error body needs more
+__all__ = ["EMPTY", "MAX_DEPTH", "ParsedBody", "parse_body"]
+
 _MAX_CANDIDATES = 8  # places in a text where an embedded document is tried
 _MAX_REPAIRS = 2  # broken JSON documents repaired per body
-_MAX_REPAIR_CHARS = 200_000  # larger broken JSON is left as text
+_XML_SLICE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -46,58 +50,29 @@ class ParsedBody:
     tree: JSON | None
     text: str
     summary: str = ""  # HTML only: title, headings and paragraphs, deduplicated
+    # False when a parser decoded the entities already (XML, HTML): not to be decoded again
+    escaped: bool = True
 
 
 EMPTY = ParsedBody("empty", None, "")
 
 
 def parse_body(body: object, content_type: str | None = None) -> ParsedBody:
-    """Parse ``body`` (None, bytes, str or a JSON value); never raises."""
-    try:
-        return _parse(body, content_type)
-    except Exception:  # a classifier must get *some* answer, whatever the input
-        return ParsedBody("text", None, _safe_text(body))
-
-
-def _safe_text(body: object) -> str:
-    try:
-        return " ".join(str(body).split())
-    except Exception:  # str() of a hostile object
-        return ""
-
-
-def _parse(body: object, content_type: str | None) -> ParsedBody:
+    """Parse ``body``: None, bytes, text or a JSON value (as the envelope checked it)."""
     if body is None:
         return EMPTY
     if isinstance(body, bytes | bytearray | memoryview):
-        return _from_text(_decode(bytes(body), content_type), _media_type(content_type))
+        return _from_text(decode(bytes(body), content_type), _media_type(content_type))
     if isinstance(body, str):
         return _from_text(body, _media_type(content_type))
     if isinstance(body, dict | list | tuple | int | float):
-        tree = redact_tree(_expand(list(body) if isinstance(body, tuple) else body, 0))
+        tree = redact_tree(_expand(list(body) if isinstance(body, tuple) else body, 0, [MAX_NODES]))
         return ParsedBody("json", tree, _render(tree))
-    return _from_text(str(body), "")
+    raise TypeError(f"a body is None, bytes, text or a JSON value, not {type(body).__name__}")
 
 
 def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
-
-
-def _decode(data: bytes, content_type: str | None) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    match = _CHARSET.search(content_type or "")
-    if match:
-        try:
-            return data.decode(match.group(1), errors="replace").lstrip("\ufeff")
-        except (LookupError, UnicodeError, ValueError, TypeError):
-            pass
-    return data.decode("utf-8", errors="replace")
 
 
 # --- choosing the format -------------------------------------------------------
@@ -113,7 +88,7 @@ def _from_text(text: str, media: str, depth: int = 0) -> ParsedBody:
     if not stripped:
         return EMPTY
     if depth == 0 and _BYTES_REPR.fullmatch(stripped):
-        stripped = _unrepr_bytes(stripped)
+        stripped = unrepr_bytes(stripped)
         if not stripped:
             return EMPTY
     preferred = _by_media_type(stripped, media, depth)
@@ -146,19 +121,10 @@ def _sniff(text: str, depth: int) -> ParsedBody:
     return _as_form(text) or _as_text(text)
 
 
-def _unrepr_bytes(text: str) -> str:
-    """Decode a Python ``b'...'`` literal that a connector logged instead of text."""
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return text
-    return _decode(value, None).strip() if isinstance(value, bytes) else text
-
-
 def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
     if kind == "xml":
         tree = _xml_at(text, 0)
-        return None if tree is None else ParsedBody("xml", tree, _markup_text(text))
+        return None if tree is None else ParsedBody("xml", tree, _markup_text(text), escaped=False)
     found = _json_at(text, 0, [_MAX_REPAIRS])
     if found is None or text[found[1] :].strip():
         return None  # "[401] Client error: ... {...}" is text that embeds a document
@@ -168,7 +134,7 @@ def _document_at_start(text: str, kind: Kind, depth: int) -> ParsedBody | None:
             inner = _from_text(tree, "", depth + 1)
             if inner.tree is not None and inner.kind in ("json", "xml"):
                 return inner
-        return ParsedBody("json", tree, " ".join(tree.split()))
+        return ParsedBody("json", tree, collapse(tree))
     return ParsedBody("json", tree, _render(tree))
 
 
@@ -179,7 +145,7 @@ def _as_text(text: str) -> ParsedBody:
         if text[start] == "<":
             tree = _xml_at(text, start)
             if tree is not None:
-                return ParsedBody("text", tree, _markup_text(text))
+                return ParsedBody("text", tree, _markup_text(text), escaped=False)
             continue
         found = _json_at(text, start, budget)
         if found is not None:
@@ -193,7 +159,7 @@ _DOCUMENT_START = re.compile(r"[{\[](?=\s*(?:\"|\\\"|\{))|<(?=\?xml|[A-Za-z_])")
 
 
 def _collapse(*parts: str) -> str:
-    return " ".join(" ".join(parts).split())
+    return collapse(" ".join(parts))
 
 
 # --- JSON ------------------------------------------------------------------------
@@ -211,18 +177,39 @@ def _json_at(text: str, start: int, budget: list[int]) -> tuple[JSON, int] | Non
     # an empty one, or a JSON string (which may hold a document itself).
     whole = start == 0
     if isinstance(value, dict | list) and (whole or value):
-        return redact_tree(_expand(value, 0)), end
-    return (value, end) if whole and isinstance(value, str) else None
+        return redact_tree(_expand(value, 0, [MAX_NODES])), end
+    # a JSON escape such as "\ud800" decodes to a lone surrogate: made valid here
+    return (valid(value), end) if whole and isinstance(value, str) else None
 
 
 _ESCAPED_STARTS = ('{\\"', '[\\"', '[{\\"')
 
 
 def _load(text: str, start: int, budget: list[int]) -> tuple[JSON, int]:
+    cut = _node_bound(text, start)
+    if cut is not None:  # read only the part within the node bound, as if cut off there
+        return _repaired(text[start:cut], budget), len(text)
     try:
         return _DECODER.raw_decode(text, start)
     except (ValueError, RecursionError):
         return _repaired(text[start:], budget), len(text)
+
+
+_STRUCTURE = re.compile(r"[\[{,]")
+
+
+def _node_bound(text: str, start: int) -> int | None:
+    """Where a document starting at ``start`` passes ``MAX_NODES`` values, if it does.
+
+    The json module builds the whole tree before anything can be dropped: a megabyte of
+    "{}," would cost 25 MiB. Every value but the first follows a "[", "{" or ",", so the
+    position of the MAX_NODES-th of those (counting any inside strings too) is a safe cut.
+    """
+    if len(text) - start <= MAX_NODES:
+        return None  # fewer characters than the bound: fewer values too
+    past = itertools.islice(_STRUCTURE.finditer(text, start), MAX_NODES, None)
+    match = next(past, None)
+    return None if match is None else match.start()
 
 
 def _unescape(text: str) -> str:
@@ -238,8 +225,9 @@ _TRUNCATION_MARKS = ("(truncated...)", "(truncated)", "...", "…")
 
 
 def _repaired(text: str, budget: list[int]) -> JSON:
-    """Parse JSON cut off by a log line: close what is open, else drop the last member."""
-    if budget[0] <= 0 or len(text) > _MAX_REPAIR_CHARS:
+    """Parse JSON cut off by a log line (or by the body bound): close what is open, else
+    drop the last member. Linear in the text: plain runs and strings are copied whole."""
+    if budget[0] <= 0:
         return _FAILED
     budget[0] -= 1
     for mark in _TRUNCATION_MARKS:  # what the logging added when it cut the body
@@ -266,6 +254,11 @@ def _close_json(text: str) -> tuple[str, int]:
     last_comma = -1
     index, length = 0, len(text)
     while index < length:
+        plain = _PLAIN_RUN.match(text, index)  # copied in one step, not a character at a time
+        if plain:
+            out.append(plain.group(0))
+            index = plain.end()
+            continue
         char = text[index]
         if char == '"':
             index = _copy_string(text, index, out)
@@ -291,6 +284,7 @@ def _close_json(text: str) -> tuple[str, int]:
 
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_PLAIN_RUN = re.compile(r'[^"{}\[\],.…]+')
 
 
 def _copy_string(text: str, index: int, out: list[str]) -> int:
@@ -314,20 +308,31 @@ def _drop_trailing_comma(out: list[str]) -> None:
         del out[index:]
 
 
-def _expand(value: JSON, depth: int) -> JSON:
-    """Copy the tree, decoding string values that hold a JSON object or array."""
-    if depth > MAX_DEPTH:
+def _expand(value: JSON, depth: int, budget: list[int]) -> JSON:
+    """Copy the tree, decoding string values that hold a JSON object or array.
+
+    Strings are made valid on the way: JSON escapes ("\\ud800") can spell lone surrogates.
+    The first ``MAX_NODES`` values in document order are kept (``budget`` counts down).
+    """
+    if depth > MAX_DEPTH or budget[0] <= 0:
         return None
+    budget[0] -= 1
     if isinstance(value, dict):
-        return {key: _expand(item, depth + 1) for key, item in value.items()}
+        items = itertools.islice(value.items(), budget[0])
+        return {valid(str(key)): _expand(item, depth + 1, budget) for key, item in items}
     if isinstance(value, list | tuple):
-        return [_expand(item, depth + 1) for item in value]
-    if isinstance(value, str) and value[:2] in ('{"', "[{", '["'):
-        try:
-            inner = json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-        return _expand(inner, depth + 1) if isinstance(inner, dict | list) else value
+        return [_expand(item, depth + 1, budget) for item in value[: budget[0]]]
+    if isinstance(value, str):
+        if value[:2] in ('{"', "[{", '["'):
+            try:
+                inner = json.loads(value)
+            except (ValueError, RecursionError):  # not JSON after all, or nested too deep
+                return valid(value)
+            if isinstance(inner, dict | list):
+                return _expand(inner, depth + 1, budget)
+        return valid(value)
+    if isinstance(value, int) and value.bit_length() > MAX_NUMBER_BITS:
+        return None  # str() of a number past 4,300 digits raises
     return value
 
 
@@ -338,7 +343,7 @@ def _render(tree: JSON) -> str:
     """
     parts: list[str] = []
     _render_into(tree, "", parts, 0)
-    return " ".join("; ".join(parts).split())
+    return collapse("; ".join(parts))
 
 
 def _render_into(value: JSON, key: str, parts: list[str], depth: int) -> None:
@@ -370,10 +375,15 @@ def _xml_at(text: str, start: int) -> JSON | None:
     target = _TreeTarget()
     parser: ET.XMLParser[JSON] = ET.XMLParser(target=target)  # noqa: S314 -- DTDs refused above
     try:
-        parser.feed(text[start:])
+        # Fed in slices, so that a document past the bounds (thousands of levels, which
+        # expat itself would track, or too many elements) stops being read.
+        for offset in range(start, len(text), _XML_SLICE):
+            parser.feed(text[offset : offset + _XML_SLICE])
+            if target.is_full():
+                break
         parser.close()
     except ET.ParseError:
-        pass  # cut off or followed by other text: keep what was read
+        pass  # cut off, followed by other text or no longer read: keep what was read
     complete = bool(target.root)
     tree = target.finish()
     if not isinstance(tree, dict) or _local(target.root_name).lower() == "html":
@@ -395,10 +405,15 @@ class _TreeTarget:
         self.open: list[tuple[str, dict[str, JSON], list[str]]] = []
         self.root: dict[str, JSON] = {}
         self.root_name = ""
-        self.ignored = 0  # open elements below MAX_DEPTH
+        self.ignored = 0  # open elements below MAX_DEPTH, or past MAX_NODES
+        self.elements = 0
+
+    def is_full(self) -> bool:
+        return self.ignored > MAX_DEPTH or self.elements >= MAX_NODES
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        if self.ignored or len(self.open) >= MAX_DEPTH:
+        self.elements += 1
+        if self.ignored or len(self.open) >= MAX_DEPTH or self.elements > MAX_NODES:
             self.ignored += 1
             return
         self.root_name = self.root_name or tag
@@ -425,7 +440,7 @@ class _TreeTarget:
         value: JSON = "".join(texts).strip()
         if node:
             if value:
-                node["#text"] = " ".join(value.split())
+                node["#text"] = collapse(value)
             value = node
         if not self.open:
             self.root = {name: value}
@@ -441,7 +456,7 @@ class _TreeTarget:
 
 
 def _markup_text(text: str) -> str:
-    return " ".join(html.unescape(_MARKUP.sub(" ", redact_markup(text))).split())
+    return collapse(unescape(_MARKUP.sub(" ", redact_markup(text))))
 
 
 # --- form encoding and HTML -----------------------------------------------------------------
@@ -449,7 +464,7 @@ def _markup_text(text: str) -> str:
 
 def _as_html(text: str) -> ParsedBody:
     readable, summary = html_text(text)
-    return ParsedBody("html", None, readable, summary)
+    return ParsedBody("html", None, readable, summary, escaped=False)
 
 
 def _as_form(text: str) -> ParsedBody | None:

@@ -3,15 +3,28 @@
 Everything here runs on untrusted text, so each regular expression is written to
 run in linear time: no nested quantifiers, bounded repeats where a match could
 otherwise scan far, and token patterns that can only start at a token boundary.
+Each message is cut to ``MAX_MESSAGE_CHARS`` before it is cleaned.
+
+HTML entities are decoded exactly once: by the parser for XML and HTML bodies (their
+messages come here with ``escaped=False``), here for everything else.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 
+from failreason._bounds import MAX_MESSAGE_CHARS
 from failreason._redact import redact_markup
+from failreason._sanitize import (
+    collapse,
+    neutralise_markup,
+    neutralise_tags,
+    printable,
+    unescape,
+    visible,
+)
+from failreason._vocabulary import MAX_REASON_LENGTH
 
 ELLIPSIS = "…"
 
@@ -31,15 +44,36 @@ _TRAILING_NOISE = " ,;:{["
 _TERMINAL = frozenset(".!?:;" + ELLIPSIS + "\u3002\uff01\uff1f")
 
 
-def clean_text(text: str) -> str:
-    """Strip markup and JSON punctuation, unescape entities, collapse whitespace."""
-    text = _TAG.sub(" ", redact_markup(text))  # <password> must not leave its text behind
+def clean_text(text: str, *, escaped: bool = True) -> str:
+    """Strip markup and JSON punctuation, unescape entities, collapse whitespace.
+
+    ``escaped=False`` says a parser decoded the entities already: the text is not decoded
+    again, and tags in it, which can only have come from decoding, are neutralised.
+    """
+    # <password> must not leave its text behind; invisible characters go first, so they
+    # cannot hide a secret's name from redaction.
+    text = redact_markup(visible(text[:MAX_MESSAGE_CHARS]))
+    if escaped:
+        text = _TAG.sub(" ", text)
     text = _LITERAL_ESCAPES.sub(" ", text).replace('\\"', '"')
     text = _JSON_OPEN.sub("", text)
     text = _JSON_CLOSE.sub("", text)
-    text = " ".join(html.unescape(text).split())
+    if escaped:
+        # A "<" still here opens no tag the source meant; NUL (removed by visible above, and
+        # never produced by decoding) keeps it apart from the ones decoding makes.
+        decoded = unescape(text.replace("<", "\0"))
+        text = visible(neutralise_markup(decoded).replace("\0", "<"))
+    else:
+        text = neutralise_markup(text)
+    text = " ".join(text.split())
     text = text.lstrip(_LEADING_NOISE).rstrip(_TRAILING_NOISE)
     return _unwrap_quotes(text)
+
+
+def final_reason(text: str) -> str:
+    """What a reason may be: printable, no live markup, whitespace collapsed, at most 500
+    characters. Every Classification's reason passes here; "" when nothing is left."""
+    return truncate(neutralise_tags(printable(text[: 4 * MAX_REASON_LENGTH])))
 
 
 def _unwrap_quotes(text: str) -> str:
@@ -65,7 +99,7 @@ def join_messages(messages: Sequence[str]) -> str:
     return joined
 
 
-def truncate(text: str, limit: int = 500) -> str:
+def truncate(text: str, limit: int = MAX_REASON_LENGTH) -> str:
     """Shorten ``text`` to at most ``limit`` characters, ellipsis included."""
     if len(text) <= limit:
         return text
@@ -103,7 +137,7 @@ def html_text(page: str) -> tuple[str, str]:
     position = 0
     while position < len(page):
         match = _HTML_TOKEN.search(page, position)
-        chunk = html.unescape(page[position : match.start() if match else len(page)])
+        chunk = unescape(page[position : match.start() if match else len(page)])
         pieces.append(chunk)
         if capture is not None:
             capture.append(chunk)
@@ -117,7 +151,7 @@ def html_text(page: str) -> tuple[str, str]:
             capture = None if match.group(1) else []
     if capture is not None:
         _add_summary(summary, capture)
-    return " ".join(" ".join(pieces).split()), join_messages(summary[:_MAX_SUMMARY_PARTS])
+    return collapse(" ".join(pieces)), join_messages(summary)
 
 
 def _skip_html_token(text: str, match: re.Match[str]) -> int:
@@ -133,6 +167,10 @@ def _skip_html_token(text: str, match: re.Match[str]) -> int:
 
 
 def _add_summary(summary: list[str], chunks: list[str]) -> None:
+    # Only the first few distinct parts are kept, so the duplicate check stays constant-time
+    # however many paragraphs a page has (it used to compare each with all before it).
+    if len(summary) >= _MAX_SUMMARY_PARTS:
+        return
     text = " ".join(" ".join(chunks).split())
     if text and text.casefold() not in (part.casefold() for part in summary):
         summary.append(text)

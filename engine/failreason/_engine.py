@@ -9,15 +9,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from failreason._body import parse_body
-from failreason._clean import join_messages, truncate
+from failreason._bounds import MAX_CODES
+from failreason._clean import final_reason, join_messages, truncate
 from failreason._envelope import to_envelope
 from failreason._errors import FailreasonError
 from failreason._extract import Profile, extract
 from failreason._normalize import fold
 from failreason._redact import redact, redact_tree
 from failreason._render import RenderError
-from failreason._result import Classification
+from failreason._result import Classification, visible_captures
 from failreason._rules import Layer, Rule, RuleSet, load_rule_set
+from failreason._sanitize import collapse, visible
 from failreason._signal import Signal
 from failreason._vocabulary import MAX_REASON_LENGTH
 
@@ -142,7 +144,9 @@ class Engine:
         extra = (envelope.message,) if envelope.message else ()
         found = extract(parsed, profile, extra)
         messages = tuple(m for m in (redact(m) for m in found.messages) if m)  # cleaned already
-        codes = tuple(dict.fromkeys(redact(c) for c in (*envelope.codes, *found.codes)))
+        # Codes are shown by explain and rendered by templates: visible text, redacted.
+        every_code = (redact(collapse(visible(code))) for code in (*envelope.codes, *found.codes))
+        codes = tuple(dict.fromkeys(code for code in every_code if code))[:MAX_CODES]
         return Signal(
             system=system,
             stage=envelope.stage,
@@ -189,21 +193,23 @@ def template_context(signal: Signal, captures: Mapping[str, str]) -> dict[str, A
     optional = {"status": signal.status, "system": signal.system}
     optional["code"] = signal.codes[0] if signal.codes else None
     context.update({k: v for k, v in optional.items() if v is not None})
-    context.update(captures)
+    context.update(visible_captures(captures))
     return context
 
 
 def _render(rule: Rule, signal: Signal, captures: Mapping[str, str]) -> str:
-    # Only whitespace is tidied here: the message in it was cleaned already, and any braces
-    # left are the accounting system's own text, which Pleo must see as it was written.
-    text = redact(" ".join(rule.template.render(template_context(signal, captures)).split()))
+    # The message in it was cleaned already, and any braces left are the accounting system's
+    # own text, which Pleo must see as it was written; the final sanitiser only removes what
+    # no reader should get (it runs again when the Classification is built: it is idempotent).
+    rendered = rule.template.render(template_context(signal, captures))
+    text = final_reason(redact(final_reason(rendered)))
     if not text:
         raise RenderError(f"template {rule.template.name!r} rendered an empty reason")
-    return truncate(text, MAX_REASON_LENGTH)
+    return text
 
 
 def _last_resort(signal: Signal) -> Classification:
-    message = truncate(join_messages(signal.messages), MAX_REASON_LENGTH)
+    message = final_reason(join_messages(signal.messages))
     if not message:
         status = f" with HTTP status {signal.status}" if signal.status else ""
         message = f"The accounting system rejected the entry{status} without an error message."

@@ -3,6 +3,12 @@
 Accepted: a mapping with the documented keys, an ``httpx.Response``, an ``httpx`` exception
 (with or without a response) or any other exception. Anything else, an unknown key or a value
 of the wrong type is an EnvelopeError naming the key; nothing is silently defaulted.
+
+This is the boundary: every text is made valid Unicode here, once, and cut to the bounds in
+`_bounds` (bodies, fields, headers; JSON values copied without recursion, cut below
+``MAX_DEPTH`` and after ``MAX_NODES`` values). Nothing in an envelope raises anything but
+EnvelopeError, and its messages name keys and expected shapes, never a value (which could be
+a secret). A body or params value that contains itself is an EnvelopeError: it is no JSON.
 """
 
 from __future__ import annotations
@@ -15,12 +21,20 @@ from typing import Any
 
 import httpx
 
+from failreason._bounds import (
+    MAX_BODY_BYTES,
+    MAX_BODY_CHARS,
+    MAX_FIELD_CHARS,
+    MAX_HEADERS,
+    MAX_NUMBER_BITS,
+)
 from failreason._errors import EnvelopeError
+from failreason._json_copy import NotJsonError, copy_json
+from failreason._sanitize import valid, visible
 from failreason._vocabulary import DEFAULT_STAGE, STAGES
 
 KEYS = ("system", "stage", "status", "headers", "body", "message", "code", "params")
-_SYSTEM_ID = re.compile(r"[a-z][a-z0-9_]*")
-_JSON_SCALARS = (str, int, float, bool, type(None))
+_SYSTEM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -54,19 +68,48 @@ def to_envelope(raw: object, context: Mapping[str, Any]) -> Envelope:
         return _from_exception(raw, extra)
     raise EnvelopeError(
         "a raw error must be a mapping (see the README's envelope keys), an httpx.Response "
-        f"or an exception; got {type(raw).__name__}"
+        f"or an exception; got {_type_name(raw)}"
     )
 
 
+def _shown_key(key: object) -> str:
+    """A key as a message may show it: quoted when short printable text, else its type."""
+    if isinstance(key, str):
+        text = str.__str__(key)
+        if len(text) <= 40 and text.isprintable():
+            return repr(text)
+        return f"a text of {len(text)} characters"
+    return f"a key of type {_type_name(key)}"
+
+
+def _type_name(value: object) -> str:
+    name = visible(str(type(value).__name__))[:40]
+    return name if name.isprintable() and name else "an unnamed type"
+
+
+def _items(mapping: Mapping[Any, Any], where: str) -> list[tuple[Any, Any]]:
+    """A foreign mapping's items; its own failure to list them is the caller's error."""
+    try:
+        return list(mapping.items())
+    except Exception as exc:  # any failure of foreign code is reported as such, not re-raised
+        raise EnvelopeError(
+            f"{where} could not be read: {_type_name(mapping)}.items() raised {_type_name(exc)}"
+        ) from None
+
+
 def _checked_keys(raw: Mapping[Any, Any], noun: str) -> dict[str, Any]:
-    for key in raw:
-        if key not in KEYS:
-            close = difflib.get_close_matches(str(key), KEYS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+    items = _items(raw, "the raw error" if noun == "key" else "the keyword arguments")
+    for key, _ in items:
+        if not (isinstance(key, str) and str.__str__(key) in KEYS):  # no foreign __eq__
+            hint = ""
+            if isinstance(key, str) and len(key) <= 40:
+                close = difflib.get_close_matches(key, KEYS, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(KEYS)
             raise EnvelopeError(
-                f"unknown {noun} {key!r} in the raw error{hint} (known: {', '.join(KEYS)})"
+                f"unknown {noun} {_shown_key(key)} in the raw error{hint} (known: {known})"
             )
-    return dict(raw)
+    return dict(items)
 
 
 def _from_mapping(raw: dict[str, Any]) -> Envelope:
@@ -82,82 +125,125 @@ def _from_mapping(raw: dict[str, Any]) -> Envelope:
     )
 
 
+def _text(value: str) -> str:
+    """An envelope string as the engine keeps it: exact str, bounded, valid Unicode."""
+    return valid(str.__str__(value)[:MAX_FIELD_CHARS])
+
+
 def _system(value: Any) -> str | None:
     if value is None:
         return None
-    text = value.strip().lower() if isinstance(value, str) else None
+    text = _text(value).strip().lower() if isinstance(value, str) else None
     if text is None or not _SYSTEM_ID.fullmatch(text):
         raise EnvelopeError(
-            f"'system' must be a lower-case system id such as 'xero' or 'quickbooks_online'; "
-            f"got {value!r}"
+            "'system' must be a lower-case system id such as 'xero' or 'quickbooks_online' "
+            f"(letters, digits and underscores, at most 64); got {_described(value)}"
         )
     return text
+
+
+def _described(value: object) -> str:
+    """What a rejected value was, without showing it."""
+    if isinstance(value, str):
+        return f"a text of {len(value)} characters"
+    return f"a value of type {_type_name(value)}"
 
 
 def _stage(value: Any) -> str:
     if value is None:
         return DEFAULT_STAGE
-    if value not in STAGES:
-        close = difflib.get_close_matches(str(value), STAGES, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise EnvelopeError(f"'stage' must be one of {', '.join(STAGES)}; got {value!r}{hint}")
-    return str(value)
+    if not isinstance(value, str) or str.__str__(value) not in STAGES:
+        hint = ""
+        if isinstance(value, str) and len(value) <= 40:
+            close = difflib.get_close_matches(value, STAGES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise EnvelopeError(
+            f"'stage' must be one of {', '.join(STAGES)}; got {_described(value)}{hint}"
+        )
+    return str.__str__(value)
 
 
 def _status(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 599:
-        raise EnvelopeError(f"'status' must be an HTTP status code from 100 to 599; got {value!r}")
-    return value
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not 100 <= int.__int__(value) <= 599
+    ):
+        raise EnvelopeError(
+            f"'status' must be an HTTP status code from 100 to 599; got {_described(value)}"
+            + (" out of that range" if isinstance(value, int) else "")
+        )
+    return int.__int__(value)
 
 
 def _headers(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise EnvelopeError(f"'headers' must be a mapping of names to values; got {value!r}")
+        raise EnvelopeError(
+            f"'headers' must be a mapping of names to values; got {_described(value)}"
+        )
     headers: dict[str, str] = {}
-    for name, item in value.items():
-        if not isinstance(name, str) or not isinstance(item, str | int | float):
-            raise EnvelopeError(f"'headers' must map text names to text values; got {name!r}")
-        headers[name.lower()] = str(item)
+    for name, item in _items(value, "'headers'")[:MAX_HEADERS]:
+        if not isinstance(name, str) or isinstance(item, bool):
+            raise EnvelopeError(
+                f"'headers' must map text names to text values; {_shown_key(name)} does not"
+            )
+        if isinstance(item, str):
+            headers[_text(name).lower()] = _text(item)
+        elif isinstance(item, float):
+            headers[_text(name).lower()] = float.__repr__(item)
+        elif isinstance(item, int):  # a number too long to print is no header value to read
+            if item.bit_length() <= MAX_NUMBER_BITS:
+                headers[_text(name).lower()] = int.__repr__(item)
+        else:
+            raise EnvelopeError(
+                f"'headers' must map text names to text values; the value of {_shown_key(name)} "
+                f"is {_described(item)}"
+            )
     return headers
 
 
 def _body(value: Any) -> Any:
     if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    _check_json(value, "body")
-    return value
+        try:  # a memoryview may have any shape: read it as bytes
+            return bytes(memoryview(value).cast("B")[:MAX_BODY_BYTES])
+        except (TypeError, ValueError) as exc:
+            raise EnvelopeError(
+                f"'body' as bytes must be one contiguous buffer; {_type_name(exc)}"
+            ) from None
+    if isinstance(value, str):
+        return valid(str.__str__(value)[:MAX_BODY_CHARS])
+    return _json(value, "body")
 
 
-def _check_json(value: Any, key: str) -> None:
-    if isinstance(value, _JSON_SCALARS):
-        return
-    if isinstance(value, list | tuple):
-        for item in value:
-            _check_json(item, key)
-        return
-    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
-        for item in value.values():
-            _check_json(item, key)
-        return
-    raise EnvelopeError(f"'{key}' must be JSON-like (or bytes for 'body'); found {value!r}")
+def _json(value: Any, key: str) -> Any:
+    try:
+        return copy_json(value)
+    except NotJsonError as exc:
+        raise EnvelopeError(
+            f"'{key}' must be JSON-like (or bytes for 'body'); {exc.problem}"
+        ) from None
 
 
 def _optional_text(value: Any, key: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise EnvelopeError(f"'{key}' must be a text; got {value!r}")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _text(value)
+    raise EnvelopeError(f"'{key}' must be a text; got {_described(value)}")
 
 
 def _codes(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise EnvelopeError(f"'code' must be a text or a whole number; got {value!r}")
-    return (str(value),)
+        raise EnvelopeError(f"'code' must be a text or a whole number; got {_described(value)}")
+    if isinstance(value, int):
+        return (int.__repr__(value),) if value.bit_length() <= MAX_NUMBER_BITS else ()
+    return (_text(value),)
 
 
 def _params(value: Any) -> dict[str, Any]:
@@ -165,10 +251,12 @@ def _params(value: Any) -> dict[str, Any]:
         return {}
     if not isinstance(value, Mapping):
         raise EnvelopeError(
-            f"'params' must be a mapping such as {{'journal': 'Purchases'}}; got {value!r}"
+            f"'params' must be a mapping such as {{'journal': 'Purchases'}}; "
+            f"got {_described(value)}"
         )
-    _check_json(value, "params")
-    return dict(value)
+    copied = _json(value, "params")
+    assert isinstance(copied, dict)  # noqa: S101 -- a mapping copies to a dict
+    return copied
 
 
 def _from_response(response: httpx.Response, extra: Envelope) -> Envelope:
@@ -180,8 +268,11 @@ def _from_response(response: httpx.Response, extra: Envelope) -> Envelope:
         system=extra.system,
         stage=extra.stage,
         status=response.status_code,
-        headers={name.lower(): value for name, value in response.headers.items()},
-        body=body,
+        headers={
+            _text(name).lower(): _text(value)
+            for name, value in list(response.headers.items())[:MAX_HEADERS]
+        },
+        body=_body(body),
         message=extra.message,
         codes=extra.codes,
         params=extra.params,
@@ -201,13 +292,21 @@ def _from_exception(exc: BaseException, extra: Envelope) -> Envelope:
     names = tuple(
         cls.__name__ for cls in type(exc).__mro__ if cls not in (object, BaseException, Exception)
     )
-    text = str(exc).strip() or type(exc).__name__
     return Envelope(
         system=extra.system,
         stage=extra.stage,
         status=extra.status,
-        message=text,
-        codes=(*extra.codes, *names),
+        message=_exception_text(exc),
+        codes=(*extra.codes, *(_text(name) for name in names)),
         params=extra.params,
         host=_host(exc) if isinstance(exc, httpx.RequestError) else None,
     )
+
+
+def _exception_text(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except Exception:  # an exception whose __str__ fails still names its type
+        text = ""
+    text = _text(text) if isinstance(text, str) else ""
+    return text.strip() if visible(text).strip() else _type_name(exc)

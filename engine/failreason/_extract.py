@@ -18,17 +18,18 @@ Without a tree, the body's readable text (for HTML, its summary) is the message.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from failreason._body import MAX_DEPTH, ParsedBody
+from failreason._bounds import MAX_CODES, MAX_MESSAGES
 from failreason._clean import clean_text, join_messages
 from failreason._paths import JSON, Path, PathSyntaxError, compile_path
 
 _MAX_ANCHORS = 10_000  # nested objects tried when relocating a source
-_MAX_CONTAINMENT = 64  # above this many messages only exact duplicates are dropped
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ class Profile:
 
 @dataclass(frozen=True)
 class Extracted:
-    """Cleaned messages (untruncated) and error codes, deduplicated, in order."""
+    """Cleaned messages (untruncated) and error codes, deduplicated, in order; at most
+    ``MAX_MESSAGES`` messages and ``MAX_CODES`` codes."""
 
     messages: tuple[str, ...]
     codes: tuple[str, ...]
@@ -64,19 +66,26 @@ GENERIC = Profile(system="generic", errors=())
 def extract(
     parsed: ParsedBody, profile: Profile | None, extra_messages: Sequence[str] = ()
 ) -> Extracted:
-    """Messages and codes from ``parsed``; ``extra_messages`` come first."""
+    """Messages and codes from ``parsed``; ``extra_messages`` come first.
+
+    Every message is cleaned exactly once (so entities are decoded once), here or in the walk.
+    """
     messages: list[str] = []
     codes: list[str] = []
     if parsed.tree is not None:
-        messages, codes = _from_tree(parsed.tree, profile or GENERIC)
+        messages, codes = _from_tree(parsed.tree, profile or GENERIC, escaped=parsed.escaped)
     if not messages:
-        fallback = parsed.summary or parsed.text
+        fallback = clean_text(parsed.summary or parsed.text, escaped=parsed.escaped)
         messages = [fallback] if fallback else []
-    cleaned = (clean_text(message) for message in (*extra_messages, *messages))
-    return Extracted(tuple(_unique(cleaned, key=str.casefold)), tuple(_unique(codes)))
+    extra = [clean_text(message) for message in extra_messages]
+    found = _unique((*extra, *messages), key=str.casefold)
+    return Extracted(
+        tuple(itertools.islice(found, MAX_MESSAGES)),
+        tuple(itertools.islice(_unique(codes), MAX_CODES)),
+    )
 
 
-def _from_tree(tree: JSON, profile: Profile) -> tuple[list[str], list[str]]:
+def _from_tree(tree: JSON, profile: Profile, *, escaped: bool) -> tuple[list[str], list[str]]:
     chosen: list[str] = []
     weak: list[str] = []
     codes: list[str] = []
@@ -85,11 +94,13 @@ def _from_tree(tree: JSON, profile: Profile) -> tuple[list[str], list[str]]:
         codes.extend(code for obj in objects for code in _codes(obj, source.code))
         if chosen:
             continue
-        messages = [m for obj in objects if (m := _object_message(obj, source.message))]
+        messages = [
+            m for obj in objects if (m := _object_message(obj, source.message, escaped=escaped))
+        ]
         chosen = [m for m in messages if not _is_weak(m)]
         weak = weak or messages
     if not chosen or not codes:
-        walk = _Walk(tree)
+        walk = _Walk(tree, escaped=escaped)
         chosen = chosen or walk.messages() or weak or walk.weak_messages()
         codes = codes or walk.codes
     return chosen, codes
@@ -169,9 +180,9 @@ def _code_of(value: JSON) -> str:
     return _text_of(value)
 
 
-def _object_message(obj: JSON, paths: Sequence[Path]) -> str:
+def _object_message(obj: JSON, paths: Sequence[Path], *, escaped: bool) -> str:
     """One error's message: its parts, minus weak ones and ones repeated in another."""
-    parts = [text for part in _texts(obj, paths) if (text := clean_text(part))]
+    parts = [text for part in _texts(obj, paths) if (text := clean_text(part, escaped=escaped))]
     specific = [part for part in parts if not _is_weak(part)]
     return join_messages(_drop_contained(specific or parts))
 
@@ -214,6 +225,7 @@ class _Walk:
     """Message-like strings and code-like values anywhere in a tree."""
 
     tree: JSON
+    escaped: bool = True
     specific: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     weak: list[str] = field(default_factory=list)
@@ -239,7 +251,7 @@ class _Walk:
             if key in _CODE_KEYS and (code := _code_of(value)):
                 self.codes.append(code)
             return
-        text = clean_text(value)
+        text = clean_text(value, escaped=self.escaped)
         if not text:
             return
         if key in _ERROR_KEYS and _IDENTIFIER.fullmatch(text):
@@ -293,10 +305,12 @@ def _loose(text: str, *, digits: bool = True) -> str:
 
 
 def _drop_contained(messages: list[str]) -> list[str]:
-    """Drop messages repeated inside another (QuickBooks' Message inside its Detail)."""
-    unique = list(_unique(messages, key=_loose))
-    if len(unique) > _MAX_CONTAINMENT:
-        return unique
+    """Drop messages repeated inside another (QuickBooks' Message inside its Detail).
+
+    Only the first ``MAX_MESSAGES`` distinct messages are kept, so comparing each with the
+    others costs a constant, however many a body holds.
+    """
+    unique = list(itertools.islice(_unique(messages, key=_loose), MAX_MESSAGES))
     loose = [_loose(message) for message in unique]
     return [
         message

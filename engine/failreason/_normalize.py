@@ -7,17 +7,23 @@ are cut from the original text through the index map, so identifiers keep their 
 from __future__ import annotations
 
 import unicodedata
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 
 @dataclass(frozen=True)
 class FoldedText:
-    """``folded[i]`` came from ``original[origin[i]]``."""
+    """``folded[i]`` came from ``original[origin[i]]``.
+
+    ``origin`` is a ``range`` for ASCII text (no memory per character) and a compact array
+    otherwise: a tuple of ints cost about 36 bytes per character of the text.
+    """
 
     original: str
     folded: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]
 
     def original_span(self, start: int, end: int) -> str:
         """The original text behind ``folded[start:end]``."""
@@ -36,14 +42,14 @@ def _fold_char(char: str) -> str:
 def fold(text: str) -> FoldedText:
     """Fold ``text`` for matching: compatibility-decomposed, accents dropped, case-folded."""
     if text.isascii():
-        return FoldedText(text, text.lower(), tuple(range(len(text))))
+        return FoldedText(text, text.lower(), range(len(text)))
     pieces: list[str] = []
-    origin: list[int] = []
+    origin = array("L")
     for index, char in enumerate(text):
         folded = _fold_char(char)
         pieces.append(folded)
         origin.extend([index] * len(folded))
-    return FoldedText(text, "".join(pieces), tuple(origin))
+    return FoldedText(text, "".join(pieces), origin)
 
 
 def fold_pattern(pattern: str) -> str:

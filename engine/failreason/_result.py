@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from failreason._clean import final_reason, truncate
+from failreason._sanitize import neutralise_tags, visible
+
 
 @dataclass(frozen=True)
 class Classification:
@@ -14,6 +17,9 @@ class Classification:
     ``failure_reason_type`` and ``failure_reason`` are what Pleo shows; ``rule_id`` names the
     rule that decided; ``captures`` are the values it took from the error; ``retryable`` says
     whether sending the same entry again later can succeed (rate limits, outages, timeouts).
+
+    Whoever builds one, its reason passes the final sanitiser (printable, no live markup, at
+    most 500 characters; empty is refused) and its captures hold only visible text.
     """
 
     failure_reason_type: str
@@ -23,7 +29,11 @@ class Classification:
     retryable: bool = False
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "captures", MappingProxyType(dict(self.captures)))
+        reason = final_reason(self.failure_reason)
+        if not reason:
+            raise ValueError("a failure reason needs visible text")
+        object.__setattr__(self, "failure_reason", reason)
+        object.__setattr__(self, "captures", MappingProxyType(visible_captures(self.captures)))
 
     def item_payload(self, accounting_entry_id: str) -> dict[str, str]:
         """The export-item update for Pleo's ``PUT /v3/export-jobs/{jobId}/items``."""
@@ -44,3 +54,12 @@ class Classification:
             "rule": self.rule_id,
             "retryable": self.retryable,
         }
+
+
+def visible_captures(captures: Mapping[str, str]) -> dict[str, str]:
+    """Captures as templates and callers may see them: visible text, at most 500 characters."""
+    cleaned = {
+        name: truncate(neutralise_tags(" ".join(visible(value[:2000]).split())))
+        for name, value in captures.items()
+    }
+    return {name: value for name, value in cleaned.items() if value}

@@ -1,0 +1,246 @@
+"""The documented bounds hold, and work grows linearly up to them.
+
+Scaling is shown without wall-clock thresholds: by what is read (a marker past a bound is
+never seen), by memory (tracemalloc), and, for the paths that used to be quadratic, by a
+generous ratio of two sizes timed in the same test (8 times the input must cost less than
+30 times the time; quadratic work would cost 64 times). benchmarks/bench_bounds.py reports
+the timings themselves.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import failreason
+from failreason._bounds import (
+    MAX_BODY_BYTES,
+    MAX_BODY_CHARS,
+    MAX_CODES,
+    MAX_DEPTH,
+    MAX_FIELD_CHARS,
+    MAX_MESSAGE_CHARS,
+    MAX_MESSAGES,
+    MAX_NODES,
+)
+from failreason._clean import html_text
+from failreason._normalize import fold
+
+MARKER = "Zebraquartz"
+
+
+def seen(engine: failreason.Engine, raw: dict[str, Any]) -> bool:
+    """Whether the marker reached what rules match against."""
+    signal = engine.signal(raw)
+    return any(MARKER in message for message in signal.messages) or MARKER in str(signal.tree)
+
+
+# --- what is read ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("encode", "limit"), [(str.encode, MAX_BODY_BYTES), (str, MAX_BODY_CHARS)])
+def test_a_body_is_read_to_its_bound(
+    engine: failreason.Engine, encode: Callable[[str], Any], limit: int
+) -> None:
+    """A marker just inside the body bound is read; one just past it is not."""
+    filler = "x" * (limit - len(MARKER) - 1) + " "
+    assert seen(engine, {"status": 400, "message": None, "body": encode(f"{MARKER} {filler}")})
+    assert not seen(engine, {"status": 400, "body": encode(filler + " " + MARKER)})
+
+
+def test_a_json_value_is_read_to_its_node_bound(engine: failreason.Engine) -> None:
+    """The first MAX_NODES values in document order are read, later ones are not."""
+    early = [{"message": MARKER}] + [0] * MAX_NODES
+    late = [0] * MAX_NODES + [{"message": MARKER}]
+    assert seen(engine, {"status": 400, "body": early})
+    assert not seen(engine, {"status": 400, "body": late})
+
+
+def test_parsed_json_is_read_to_its_node_bound(engine: failreason.Engine) -> None:
+    """The same bound holds for JSON text."""
+    body = "[" + "0," * MAX_NODES + f'{{"message": "{MARKER}"}}]'
+    assert not seen(engine, {"status": 400, "body": body})
+    assert seen(engine, {"status": 400, "body": body.replace("0,", "", 10)})
+
+
+def test_xml_is_read_to_its_node_bound(engine: failreason.Engine) -> None:
+    """XML elements past MAX_NODES are not read."""
+    body = (
+        "<r><Message>first</Message>" + "<e>v</e>" * MAX_NODES + f"<Message>{MARKER}</Message></r>"
+    )
+    assert not seen(engine, {"status": 400, "body": body})
+    assert seen(engine, {"status": 400, "body": body.replace("<e>v</e>", "", 100)})
+
+
+def test_deep_xml_stops_being_read(engine: failreason.Engine) -> None:
+    """Thousands of open elements, which expat itself would track, cost what the text does."""
+    body = "<a>" * (MAX_BODY_BYTES // 3)
+    words = "word " * (MAX_BODY_BYTES // 5)
+    deep = peak_memory(lambda: engine.classify({"status": 400, "body": body}))
+    plain = peak_memory(lambda: engine.classify({"status": 400, "body": words}))
+    assert deep < 4 * plain
+
+
+def test_json_strings_share_one_character_budget(engine: failreason.Engine) -> None:
+    """Past MAX_BODY_CHARS characters of strings in a JSON value nothing more is copied."""
+    body = {"padding": "x" * MAX_BODY_CHARS, "message": MARKER}
+    assert not seen(engine, {"status": 400, "body": body})
+
+
+def test_depth_is_cut_at_its_bound(engine: failreason.Engine) -> None:
+    """A message nested past MAX_DEPTH is dropped; within it, it is found."""
+
+    def nested(levels: int) -> Any:
+        value: Any = {"message": MARKER}
+        for _ in range(levels):
+            value = {"inner": value}
+        return value
+
+    assert seen(engine, {"status": 400, "body": nested(MAX_DEPTH - 4)})
+    assert not seen(engine, {"status": 400, "body": nested(MAX_DEPTH + 4)})
+
+
+def test_messages_and_codes_are_kept_to_their_bounds(engine: failreason.Engine) -> None:
+    """A body with a thousand errors keeps the first MAX_MESSAGES messages, MAX_CODES codes."""
+    body = {
+        "errors": [{"code": f"E{i}", "message": f"Problem number {i} here"} for i in range(1000)]
+    }
+    signal = engine.signal({"status": 400, "body": body})
+    assert len(signal.messages) == MAX_MESSAGES
+    assert signal.messages[0] == "Problem number 0 here"
+    assert len(signal.codes) == MAX_CODES
+
+
+def test_a_message_is_cut_before_cleaning(engine: failreason.Engine) -> None:
+    """A message longer than MAX_MESSAGE_CHARS is read to that length."""
+    signal = engine.signal({"message": "word " * MAX_MESSAGE_CHARS + MARKER})
+    assert len(signal.messages[0]) <= MAX_MESSAGE_CHARS
+    assert MARKER not in signal.messages[0]
+
+
+def test_envelope_fields_are_bounded(engine: failreason.Engine) -> None:
+    """Codes and header values are kept to MAX_FIELD_CHARS characters."""
+    signal = engine.signal({"code": "E" * 10 * MAX_FIELD_CHARS, "headers": {"x": "v" * 10**6}})
+    assert len(signal.codes[0]) == MAX_FIELD_CHARS
+    assert len(signal.headers["x"]) == MAX_FIELD_CHARS
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+def peak_memory(run: Callable[[], object]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(
+            lambda size: ("Account 4010 is not valid. " * (size // 27)).encode(), id="text"
+        ),
+        pytest.param(lambda size: "Kontot är ogiltigt. " * (size // 20), id="non-ascii"),
+    ],
+)
+def test_memory_is_bounded_by_the_capped_input(
+    engine: failreason.Engine, make: Callable[[int], Any]
+) -> None:
+    """A 16 MiB body costs what a 1 MiB one does (it cost 680 MB), a few times the input."""
+    small, large = make(MAX_BODY_BYTES), make(16 * MAX_BODY_BYTES)
+    small_peak = peak_memory(lambda: engine.classify({"status": 400, "body": small}))
+    large_peak = peak_memory(lambda: engine.classify({"status": 400, "body": large}))
+    assert large_peak < 1.5 * small_peak + (1 << 20)
+    assert large_peak < 8 * MAX_BODY_BYTES * 4  # at most 8 times the capped text (UCS-4 worst)
+
+
+def test_json_with_many_values_costs_no_more_than_text(engine: failreason.Engine) -> None:
+    """A megabyte of "{}," is read to the node bound, not built whole (25 MiB before)."""
+    empties = "[" + "{}," * (MAX_BODY_BYTES // 3) + "{}]"
+    words = "word " * (MAX_BODY_BYTES // 5)
+    json_peak = peak_memory(lambda: engine.classify({"status": 400, "body": empties}))
+    text_peak = peak_memory(lambda: engine.classify({"status": 400, "body": words}))
+    assert json_peak < 2 * text_peak
+
+
+def test_a_json_body_past_the_bound_is_read_as_json(engine: failreason.Engine) -> None:
+    """A JSON body cut by the body bound is closed and read like a log-truncated one."""
+    errors = ",".join(
+        f'{{"message": "Problem {i} with a long description"}}' for i in range(60_000)
+    )
+    signal = engine.signal({"status": 400, "body": f'{{"errors": [{errors}]}}'.encode()})
+    assert signal.messages[0] == "Problem 0 with a long description"
+
+
+def test_folded_ascii_text_keeps_no_index_per_character() -> None:
+    """The map back from folded to original text is a range for ASCII: no memory per char."""
+    text = "Account 4010 " * 10_000
+    assert peak_memory(lambda: fold(text)) < 3 * len(text)
+
+
+# --- linear time where it used to be quadratic ------------------------------------------------
+
+
+def cost(run: Callable[[], object]) -> float:
+    """The best of three timings: the least disturbed by other work on the machine."""
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        run()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def assert_linear(make: Callable[[int], Callable[[], object]], size: int) -> None:
+    small, large = make(size), make(8 * size)
+    small()  # warm caches
+    ratio = cost(large) / max(cost(small), 1e-6)
+    assert ratio < 30, f"8x the input cost {ratio:.0f}x the time"
+
+
+def classifying(engine: failreason.Engine, body: Any) -> Callable[[], object]:
+    """Classifying ``body`` (built before the clock starts)."""
+    return lambda: engine.classify({"status": 400, "body": body})
+
+
+def test_many_distinct_paragraphs_are_linear() -> None:
+    """The HTML summary no longer compares every paragraph with all before it."""
+
+    def make(n: int) -> Callable[[], object]:
+        page = "".join(f"<p>paragraph {i}</p>" for i in range(n))
+        return lambda: html_text(page)
+
+    assert_linear(make, 2_000)
+
+
+def test_many_distinct_headings_are_linear(engine: failreason.Engine) -> None:
+    """Headings, through the whole engine."""
+    page = "<html>{}".format
+    assert_linear(
+        lambda n: classifying(engine, page("".join(f"<h2>heading {i}</h2>" for i in range(n)))),
+        4_000,
+    )
+
+
+def test_many_distinct_messages_are_linear(engine: failreason.Engine) -> None:
+    """Deduplicating and dropping contained messages stays linear in their number."""
+    assert_linear(
+        lambda n: classifying(
+            engine, {"errors": [{"message": f"problem {i} x"} for i in range(n)]}
+        ),
+        1_000,
+    )
+
+
+def test_non_ascii_folding_is_linear() -> None:
+    """Folding builds one compact index per character, nothing more."""
+    assert_linear(lambda n: lambda: fold("Kontot är ogiltigt " * n), 4_000)
