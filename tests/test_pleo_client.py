@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -18,6 +19,14 @@ from failreason._pleo_async import AsyncPleoClient
 from failreason._pleo_http import IncompleteJobError, JobNotReportableError, PleoError
 
 JOB = "job-1"
+
+
+@pytest.fixture(autouse=True)
+def private_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Job locks in a directory of this test's own, not shared with other runs."""
+    monkeypatch.setenv("FAILREASON_LOCK_DIR", str(tmp_path / "locks"))
+
+
 T = TypeVar("T")
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -39,6 +39,12 @@ RAW_ERRORS: list[dict[str, Any]] = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def private_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Job locks in a directory of this test's own, not shared with other runs."""
+    monkeypatch.setenv("FAILREASON_LOCK_DIR", str(tmp_path / "locks"))
+
+
 def intended(index: int) -> dict[str, Any] | None:
     """The connector's outcome for item ``index``: None for success, else a raw error."""
     return RAW_ERRORS[index % len(RAW_ERRORS)] if index % 4 == 0 else None
