@@ -39,19 +39,13 @@ class Ledger:
     sent_count: int = 0  # items Pleo accepted from us in this run
     attempted: dict[str, Item] = field(default_factory=dict)  # entry id → update we sent
     written_elsewhere: dict[str, Item] = field(default_factory=dict)  # entry id → item seen
-    final_at_start: set[str] = field(default_factory=set)
-
-    def begin(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Record Pleo's items as the run starts: final ones are a previous run's work."""
-        self.learn(items)
-        self.final_at_start = {
-            entry
-            for entry, item in self.in_pleo.items()
-            if item.get("status") in FINAL_ITEM_STATUSES
-        }
 
     def learn(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Record Pleo's items (from a read); queued updates Pleo already holds are dropped."""
+        """Record Pleo's items (from a read); queued updates Pleo already holds are dropped.
+
+        Items final at the first read are a previous run's work; one seen turning final
+        later is checked against what this run sent.
+        """
         for item in items:
             entry = str(item["accountingEntryId"])
             before = self.in_pleo.get(entry)
@@ -66,7 +60,7 @@ class Ledger:
 
     def _check_writer(self, entry: str, item: Mapping[str, Any]) -> None:
         """An item seen turning final: ours if it holds what we sent, else someone else's."""
-        if item.get("status") not in FINAL_ITEM_STATUSES or entry in self.final_at_start:
+        if item.get("status") not in FINAL_ITEM_STATUSES:
             return
         sent = self.attempted.get(entry)
         if sent is None or not _same_values(item, sent):
@@ -114,7 +108,7 @@ class Ledger:
                 error = refused[entry]
                 kind = str(error.get("type", ""))
                 self.rejected[entry] = Rejection(entry, kind, str(error.get("message", "")))
-                if kind == ALREADY_FINAL and entry not in self.final_at_start:
+                if kind == ALREADY_FINAL:  # final in Pleo, not in what we had read: theirs
                     self.written_elsewhere.setdefault(entry, {"accountingEntryId": entry})
             elif entry in self.written_elsewhere:
                 pass  # Pleo answered with someone else's final item, kept as it was

@@ -168,7 +168,7 @@ class PleoClient:
         try:
             check_reportable(self.job(job_id), job_id)
             ledger = Ledger(job_id)
-            ledger.begin(self.items(job_id))
+            ledger.learn(self.items(job_id))
         except BaseException:
             self._unlock(job_id)
             raise

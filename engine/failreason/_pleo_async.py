@@ -173,7 +173,7 @@ class AsyncPleoClient:
         try:
             check_reportable(await self.job(job_id), job_id)
             ledger = Ledger(job_id)
-            ledger.begin(await self.all_items(job_id))
+            ledger.learn(await self.all_items(job_id))
         except BaseException:
             self._unlock(job_id)
             raise

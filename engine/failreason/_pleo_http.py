@@ -165,10 +165,12 @@ def _checked(value: object, label: str) -> str:
 def _kind_of(char: str) -> str:
     if char in "\r\n":
         return "a line break"
-    if char.isspace():
+    if char in " \t":
         return "a space"
     if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F:
         return "a control character"
+    if char.isspace():
+        return "a space"
     return "a non-ASCII character"
 
 
