@@ -112,8 +112,9 @@ def test_a_credential_no_header_can_carry_is_refused_without_echoing_it(
     value: str, kind: str, field: str
 ) -> None:
     """Refused when settings are built, saying what and where, never showing the value."""
+    token, api_key = (value, None) if field == "token" else (None, value)
     with pytest.raises(CredentialsError, match=f"{kind} at character 11") as caught:
-        PleoSettings(**{field: value})
+        PleoSettings(token=token, api_key=api_key)
     assert_hidden(*texts_of(caught.value))
     assert "\n" not in str(caught.value)
 
@@ -204,16 +205,18 @@ def test_nothing_a_failing_report_produces_shows_the_credential(
     caplog.set_level(logging.DEBUG)
     produced: list[str] = []
     faults = FaultPlan.parse("500=0.2,lost=0.2,drop=0.1", seed=3)
-    secret = {"token": TOKEN} if credential == "token" else {"api_key": API_KEY}
+    token, api_key = (TOKEN, None) if credential == "token" else (None, API_KEY)
     sandbox_credential = {"token": TOKEN[::-1]} if credential == "token" else {"api_key": "x"}
     with Sandbox(faults=faults, **sandbox_credential) as sandbox:  # type: ignore[arg-type]
         job_id, _ = sandbox.create_job(3)
-        settings = PleoSettings(base_url=sandbox.base_url, policy=FAST, timeout=2, **secret)
+        settings = PleoSettings(
+            token=token, api_key=api_key, base_url=sandbox.base_url, policy=FAST, timeout=2
+        )
         with PleoClient(settings=settings) as pleo, pytest.raises(PleoError) as refused:
             pleo.report(job_id)
         produced += texts_of(refused.value)
         base_url = sandbox.base_url
-    settings = PleoSettings(base_url=base_url, policy=FAST, timeout=2, **secret)
+    settings = PleoSettings(token=token, api_key=api_key, base_url=base_url, policy=FAST, timeout=2)
     with PleoClient(settings=settings) as pleo, pytest.raises(PleoError) as gone:
         pleo.job("job-1")
     produced += texts_of(gone.value)
