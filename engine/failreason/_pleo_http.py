@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import os
 import ssl
 from collections.abc import Mapping
@@ -59,6 +60,9 @@ class IncompleteJobError(PleoError):
 class PleoSettings:
     """Where Pleo is and how to sign requests; ``from_env`` reads PLEO_* variables.
 
+    ``from_env`` reads PLEO_TOKEN or PLEO_API_KEY, PLEO_BASE_URL, PLEO_TIMEOUT and
+    PLEO_SETTLE_SECONDS; keyword arguments win over the environment.
+
     The token or API key is checked here, once: surrounding whitespace (a trailing newline
     from a secrets file) is dropped, and anything else a header cannot carry (line breaks,
     control or non-ASCII characters) is a ``CredentialsError`` that never shows the value.
@@ -83,7 +87,7 @@ class PleoSettings:
         _check_base_url(self.base_url)
         for name in ("timeout", "settle_seconds"):
             value = getattr(self, name)
-            if value is not None and not (isinstance(value, int | float) and value > 0):
+            if value is not None and not (isinstance(value, int | float) and 0 < value < math.inf):
                 raise PleoSettingsError(f"{name} must be a number of seconds above 0")
 
     def __repr__(self) -> str:
@@ -109,6 +113,12 @@ class PleoSettings:
             raise CredentialsError("no Pleo credentials: set PLEO_TOKEN or PLEO_API_KEY")
         if token is not None and api_key is not None:
             api_key = None  # a bearer token wins over an API key when both are set
+        for name, variable in (
+            ("timeout", "PLEO_TIMEOUT"),
+            ("settle_seconds", "PLEO_SETTLE_SECONDS"),
+        ):
+            if given.get(name) is None and env.get(variable):
+                given[name] = _seconds(env[variable], variable)
         return cls(token=token, api_key=api_key, base_url=base_url, **given)
 
     @classmethod
@@ -144,6 +154,13 @@ class PleoSettings:
             if secret:
                 text = text.replace(secret, "***")
         return text
+
+
+def _seconds(text: str, variable: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise PleoSettingsError(f"{variable} must be a number of seconds, got {text!r}") from None
 
 
 def _checked(value: object, label: str) -> str:
