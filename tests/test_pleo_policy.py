@@ -20,6 +20,7 @@ from failreason._policy import (
     job_event,
     parse_retry_after,
     settle_reads,
+    settle_time,
 )
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
@@ -197,3 +198,12 @@ def test_the_read_back_goes_on_while_pleo_is_still_changing() -> None:
     assert used == 4  # MAX_SETTLE_READS: bounded even if Pleo never settles
     _, used = drive(1.0, [(False, ("a", "b")), (False, ("b",)), (False, ("b",))])
     assert used == 3
+
+
+def test_a_timed_out_request_gets_the_whole_settle_time() -> None:
+    """Pleo may still be applying a request whose answer timed out; a closed one is done."""
+    timed_out = Attempt(transport_error=True, may_have_landed=True, timed_out=True)
+    closed = Attempt(transport_error=True, may_have_landed=True)
+    assert settle_time(timed_out, 30.0) == 30.0
+    assert settle_time(closed, 30.0) == 0.2
+    assert settle_time(closed, 0.05) == 0.05

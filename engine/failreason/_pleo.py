@@ -35,7 +35,15 @@ from failreason._pleo_http import (
     page_of,
     transport_failure,
 )
-from failreason._policy import JobEvent, Seen, decide, is_transient, job_event, settle_reads
+from failreason._policy import (
+    JobEvent,
+    Seen,
+    decide,
+    is_transient,
+    job_event,
+    settle_reads,
+    settle_time,
+)
 from failreason._result import Classification
 from failreason._vocabulary import MAX_ITEMS_PER_UPDATE
 
@@ -119,13 +127,13 @@ class PleoClient:
             self._sleep(verdict.delay)
             if verdict.check_state_first and landed is not None:
                 before = time.monotonic()
-                if self._settled(landed):
+                if self._settled(landed, settle_time(attempt, self.settings.settle)):
                     return None
                 settling += time.monotonic() - before
 
-    def _settled(self, landed: Callable[[], Seen]) -> bool:
+    def _settled(self, landed: Callable[[], Seen], settle: float) -> bool:
         """Drive ``settle_reads``: True when everything the unanswered attempt held landed."""
-        flow = settle_reads(self.settings.settle)
+        flow = settle_reads(settle)
         delay = next(flow)
         while True:
             self._sleep(delay)

@@ -36,7 +36,15 @@ from failreason._pleo_http import (
     page_of,
     transport_failure,
 )
-from failreason._policy import JobEvent, Seen, decide, is_transient, job_event, settle_reads
+from failreason._policy import (
+    JobEvent,
+    Seen,
+    decide,
+    is_transient,
+    job_event,
+    settle_reads,
+    settle_time,
+)
 from failreason._result import Classification
 from failreason._vocabulary import MAX_ITEMS_PER_UPDATE
 
@@ -118,13 +126,13 @@ class AsyncPleoClient:
             await self._sleep(verdict.delay)
             if verdict.check_state_first and landed is not None:
                 before = time.monotonic()
-                if await self._settled(landed):
+                if await self._settled(landed, settle_time(attempt, self.settings.settle)):
                     return None
                 settling += time.monotonic() - before
 
-    async def _settled(self, landed: Callable[[], Awaitable[Seen]]) -> bool:
+    async def _settled(self, landed: Callable[[], Awaitable[Seen]], settle: float) -> bool:
         """Drive ``settle_reads``: True when everything the unanswered attempt held landed."""
-        flow = settle_reads(self.settings.settle)
+        flow = settle_reads(settle)
         delay = next(flow)
         while True:
             await self._sleep(delay)

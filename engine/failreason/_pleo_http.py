@@ -251,7 +251,8 @@ def attempt_of(response: httpx.Response | None, error: Exception | None) -> Atte
         return Attempt(transport_error=True, permanent=True)
     # Connecting failed or timed out: the request never left. Anything later may have landed.
     unsent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    return Attempt(transport_error=True, may_have_landed=not unsent)
+    timed_out = isinstance(error, httpx.TimeoutException) and not unsent
+    return Attempt(transport_error=True, may_have_landed=not unsent, timed_out=timed_out)
 
 
 def is_permanent(error: BaseException) -> bool:

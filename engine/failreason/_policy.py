@@ -4,12 +4,13 @@ The sync and async clients share this policy and only send, sleep and loop: batc
 retry decision and its delay, reading ``Retry-After``, reading back after an unanswered
 request, and the job's outcome live here.
 
-An unanswered request (a timeout, a connection closed after sending) may still be applied
-by Pleo after the client stopped waiting. Sending it again at once would apply it twice, so
-``settle_reads`` first waits ``settle`` seconds, reads Pleo back, and reads again, ``settle``
-apart, until everything landed or two reads agree: only then is what is missing resent.
-A request Pleo applies later than that (more than ``timeout`` + 2 * ``settle`` after it was
-sent, at the defaults 90 s) can still be applied twice.
+A request that timed out may still be applied by Pleo after the client stopped waiting.
+Sending it again at once would apply it twice, so ``settle_reads`` first waits ``settle``
+seconds, reads Pleo back, and reads again, ``settle`` apart, until everything landed or two
+reads agree: only then is what is missing resent. A request Pleo applies later than that
+(more than ``timeout`` + 2 * ``settle`` after it was sent, at the defaults 90 s) can still
+be applied twice. When Pleo closed the connection without answering, it has finished with
+the request or dropped it, so the reads are spaced by at most ``CLOSED_SETTLE`` seconds.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Attempt:
     retry_after: str | None = None
     transport_error: bool = False
     may_have_landed: bool = False  # the request was sent but its answer never came
+    timed_out: bool = False  # the answer was not waited for: Pleo may still be working on it
     permanent: bool = False  # a bad URL, header or certificate: sending again cannot help
 
 
@@ -99,6 +101,13 @@ def decide(
 
 
 MAX_SETTLE_READS = 4
+CLOSED_SETTLE = 0.2  # seconds: a proxy may still be passing on a request Pleo's side closed
+
+
+def settle_time(attempt: Attempt, settle: float) -> float:
+    """The spacing of the read-back after ``attempt``: ``settle`` after a timeout."""
+    return settle if attempt.timed_out else min(settle, CLOSED_SETTLE)
+
 
 Seen = tuple[bool, Hashable]  # (everything landed, what the read saw of it)
 
