@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,57 @@ def test_a_resumed_run_does_not_call_its_own_earlier_work_someone_elses() -> Non
             outcome = report.complete()
         assert outcome.written_elsewhere == ()
         assert outcome.sent == 3
+
+
+def test_failreason_report_on_a_locked_job_says_so_in_one_line(tmp_path: Path) -> None:
+    """The command line refuses a job another reporter holds: one line, exit 2, nothing sent."""
+    with Sandbox() as sandbox, client(sandbox) as holder:
+        job_id, entries = sandbox.create_job(1)
+        holder.report(job_id)
+        source = tmp_path / "items.jsonl"
+        source.write_text(f'{{"accountingEntryId": "{entries[0]}", "status": "successful"}}\n')
+        env = {**os.environ, "PLEO_TOKEN": "sandbox", "PLEO_BASE_URL": sandbox.base_url}
+        command = [sys.executable, "-m", "failreason", "report", "--job", job_id, str(source)]
+        run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert run.returncode == 2
+        assert run.stderr.count("\n") == 1
+        assert f"export job {job_id} is already being reported by process {os.getpid()}" in (
+            run.stderr
+        )
+        assert not [r for r in sandbox.log if r.method == "PUT"]
+
+
+def test_the_lock_file_hands_an_unanswered_write_on_to_the_next_holder() -> None:
+    """A holder that dies with a write in flight leaves when it may land; the next one sees it."""
+    first = lock_job("https://pleo.test", "job-3")
+    first.in_flight_until(1_000_000_123.5)
+    first.release()  # as the kernel would on SIGKILL: the record stays
+    second = lock_job("https://pleo.test", "job-3")
+    try:
+        assert second.inherited_until == 1_000_000_123.5
+    finally:
+        second.release()
+    third = lock_job("https://pleo.test", "job-3")
+    try:
+        assert third.inherited_until == 1_000_000_123.5  # kept until a holder waited for it
+    finally:
+        third.release()
+
+
+def test_a_report_taking_over_waits_for_the_predecessors_write_to_land() -> None:
+    """Reading Pleo before a killed run's update landed would resend it: wait, bounded."""
+    with Sandbox() as sandbox:
+        job_id, _ = sandbox.create_job(1)
+        dead = lock_job(sandbox.base_url, job_id)
+        dead.in_flight_until(time.time() + 1000)
+        dead.release()
+        slept: list[float] = []
+        settings = PleoSettings(
+            token="sandbox", base_url=sandbox.base_url, timeout=3, settle_seconds=2
+        )
+        with PleoClient(settings=settings, sleep=slept.append) as pleo:
+            pleo.report(job_id)
+        assert slept == [settings.landing_window]  # capped: 3 + 2 * 2 seconds
+        with PleoClient(settings=settings, sleep=slept.append) as pleo:
+            pleo.report(job_id)
+        assert slept == [7.0]  # waited for once, then cleared

@@ -8,6 +8,10 @@ back after the request settled, not at once, or it sends the update again.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -139,3 +143,35 @@ def test_async_client_under_a_slow_pleo_updates_nothing_twice(seed: int) -> None
         job_id, entries = sandbox.create_job(300)
         asyncio.run(run(sandbox, job_id, entries))
         check(sandbox, job_id)
+
+
+def test_a_run_killed_with_an_update_in_flight_is_resumed_without_doubling(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL while Pleo is still applying an update; the next run waits for it to land."""
+    plan = FaultPlan.scripted([None, None, "slow"])  # the first update answers in 3 s
+    faults = FaultPlan(plan.probabilities, plan.seed, plan.script, slow_seconds=3.0)
+    with Sandbox(faults=faults) as sandbox:
+        job_id, entries = sandbox.create_job(100)
+        source = tmp_path / "items.jsonl"
+        source.write_text(
+            "".join(f'{{"accountingEntryId": "{e}", "status": "successful"}}\n' for e in entries)
+        )
+        env = {
+            **os.environ,
+            "PLEO_TOKEN": "sandbox",
+            "PLEO_BASE_URL": sandbox.base_url,
+            "PLEO_TIMEOUT": "2",
+            "PLEO_SETTLE_SECONDS": "1",  # writes may land up to 4 s after they are sent
+        }
+        command = [sys.executable, "-m", "failreason", "report", "--job", job_id, str(source)]
+        with subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL) as first:
+            while httpx.get(f"{sandbox.base_url}/sandbox/stats").json()["data"]["requests"] < 3:
+                assert first.poll() is None
+                time.sleep(0.01)
+            first.send_signal(signal.SIGKILL)  # the update is in Pleo's hands, unanswered
+        second = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert puts(sandbox) == [100]
+        assert sandbox.duplicate_item_updates == 0
+        assert [e.event for e in sandbox.events(job_id)] == ["completed"]

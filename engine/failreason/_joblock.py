@@ -5,7 +5,10 @@ both claim the job. ``lock_job`` takes an exclusive, non-blocking ``flock`` on a
 for the job: ``$FAILREASON_LOCK_DIR``, else ``$XDG_RUNTIME_DIR/failreason-locks``, else
 ``<tempdir>/failreason-locks-<uid>``, holding ``<sha256 of base URL and job id>.lock``.
 The kernel drops the lock when the holder closes it or dies, even by SIGKILL, so a killed
-run never blocks the next one. The file keeps the holder's process id for the message.
+run never blocks the next one. The file keeps the holder's process id, for the message, and
+until when a write it sent without an answer yet may still land in Pleo: a run that takes
+over from a killed one waits for that moment before reading Pleo, so it does not resend an
+update Pleo is still applying.
 Reporters on other machines are not seen here; the ledger notices what they wrote.
 On Windows there is no ``flock`` and no lock is taken.
 """
@@ -13,6 +16,7 @@ On Windows there is no ``flock`` and no lock is taken.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sys
 import tempfile
@@ -35,10 +39,20 @@ class JobLockedError(FailreasonError):
 
 @dataclass
 class JobLock:
-    """A held lock; ``release`` is idempotent."""
+    """A held lock; ``release`` is idempotent.
+
+    ``inherited_until`` is when the previous holder's last unanswered write may still land
+    (seconds since the epoch; 0 when it left none).
+    """
 
     path: Path | None
     _fd: int | None
+    inherited_until: float = 0.0
+
+    def in_flight_until(self, moment: float) -> None:
+        """Record that a write may land until ``moment`` (0: every write was answered)."""
+        if self._fd is not None:
+            _write(self._fd, moment)
 
     def release(self) -> None:
         if self._fd is not None:
@@ -92,11 +106,26 @@ def lock_job(base_url: str, job_id: str, directory: Path | None = None) -> JobLo
             job_id,
             holder,
         ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return JobLock(path, fd)
+    inherited = _recorded(fd)[1]
+    _write(fd, inherited)
+    return JobLock(path, fd, inherited)
+
+
+def _write(fd: int, until: float) -> None:
+    # Fixed width, written in place: a reader never sees a shorter record's leftovers.
+    os.pwrite(fd, f"{os.getpid():>12}\n{until:>20.3f}\n".encode(), 0)
+
+
+def _recorded(fd: int) -> tuple[int | None, float]:
+    """The holder's process id and until when its writes may land, as the file says."""
+    fields = os.pread(fd, 64, 0).decode("ascii", "replace").split()
+    holder = int(fields[0]) if fields and fields[0].isdigit() else None
+    try:
+        until = float(fields[1]) if len(fields) > 1 else 0.0
+    except ValueError:
+        until = 0.0
+    return holder, until if math.isfinite(until) else 0.0
 
 
 def _holder(fd: int) -> int | None:
-    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    return int(text) if text.isdigit() else None
+    return _recorded(fd)[0]

@@ -85,9 +85,17 @@ class AsyncPleoClient:
         self._locks.clear()
         await self._http.aclose()
 
-    def _lock(self, job_id: str) -> None:
-        if job_id not in self._locks:
-            self._locks[job_id] = lock_job(self.settings.base_url, job_id)
+    def _lock(self, job_id: str) -> float:
+        """Hold the job's lock; the seconds a killed predecessor's last write may still need."""
+        if job_id in self._locks:
+            return 0.0
+        lock = self._locks[job_id] = lock_job(self.settings.base_url, job_id)
+        return min(lock.inherited_until - time.time(), self.settings.landing_window)
+
+    def _in_flight(self, job_id: str | None, until: float) -> None:
+        lock = self._locks.get(job_id) if job_id is not None else None
+        if lock is not None:
+            lock.in_flight_until(until)
 
     def _unlock(self, job_id: str) -> None:
         lock = self._locks.pop(job_id, None)
@@ -102,6 +110,7 @@ class AsyncPleoClient:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        job_id: str | None = None,
         landed: Callable[[], Awaitable[Seen]] | None = None,
     ) -> httpx.Response | None:
         """Send with retries; None when ``landed`` says an unanswered attempt did land."""
@@ -109,11 +118,13 @@ class AsyncPleoClient:
         while True:
             number += 1
             response, error = None, None
+            self._in_flight(job_id, time.time() + self.settings.landing_window)
             try:
                 response = await self._http.request(method, path, json=json, params=params)
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 error = exc
             if response is not None and not is_transient(response.status_code):
+                self._in_flight(job_id, 0.0)
                 return response
             elapsed = time.monotonic() - started - settling
             attempt = attempt_of(response, error)
@@ -127,6 +138,7 @@ class AsyncPleoClient:
             if verdict.check_state_first and landed is not None:
                 before = time.monotonic()
                 if await self._settled(landed, settle_time(attempt, self.settings.settle)):
+                    self._in_flight(job_id, 0.0)
                     return None
                 settling += time.monotonic() - before
 
@@ -177,8 +189,11 @@ class AsyncPleoClient:
 
     async def report(self, job_id: str, engine: Engine | None = None) -> AsyncReport:
         """Begin reporting a started job's items; reads what Pleo already holds."""
-        self._lock(job_id)
+        inherited = self._lock(job_id)
         try:
+            if inherited > 0:
+                await self._sleep(inherited)  # let an update a killed run sent land first
+                self._in_flight(job_id, 0.0)
             check_reportable(await self.job(job_id), job_id)
             ledger = Ledger(job_id)
             ledger.learn(await self.all_items(job_id))
@@ -198,7 +213,9 @@ class AsyncPleoClient:
             return not batch, tuple(u["accountingEntryId"] for u in batch)
 
         path = items_path(ledger.job_id)
-        response = await self._send("PUT", path, doing, json=batch, landed=landed)
+        response = await self._send(
+            "PUT", path, doing, json=batch, job_id=ledger.job_id, landed=landed
+        )
         if response is None:
             return
         if response.status_code >= 400:
@@ -214,7 +231,9 @@ class AsyncPleoClient:
             return status == expect, status
 
         payload = event.payload(job_id)
-        response = await self._send("POST", EVENTS_PATH, doing, json=payload, landed=landed)
+        response = await self._send(
+            "POST", EVENTS_PATH, doing, json=payload, job_id=job_id, landed=landed
+        )
         if response is None or response.status_code < 400:
             return
         error = error_of(response, doing)

@@ -103,6 +103,12 @@ class PleoSettings:
         """Seconds to wait before each read-back after an unanswered request."""
         return self.timeout if self.settle_seconds is None else self.settle_seconds
 
+    @property
+    def landing_window(self) -> float:
+        """Seconds after sending within which Pleo may still apply a write, as far as the
+        client waits for one: the answer's timeout and two read-backs ``settle`` apart."""
+        return self.timeout + 2 * self.settle
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **given: Any) -> PleoSettings:
         env = os.environ if environ is None else environ
