@@ -20,7 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,16 @@ SLOW_TIMEOUT, SLOW_DELAY, SLOW_SETTLE = 0.15, 0.4, 0.35  # delay > timeout; < ti
 pytestmark = pytest.mark.soak
 
 
+TALLY = {"schedules": 0, "items": 0, "requests": 0, "faults": 0, "slow_puts": 0, "doubled": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary() -> Iterator[None]:
+    """What the soak put the clients through, printed at the end (``-s`` shows it)."""
+    yield
+    print("\nsoak: " + ", ".join(f"{value} {name}" for name, value in TALLY.items()))
+
+
 @pytest.fixture(autouse=True)
 def private_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAILREASON_LOCK_DIR", str(tmp_path / "locks"))
@@ -78,6 +88,12 @@ def expected_event(count: int) -> str:
 def check_invariants(sandbox: Sandbox, job_id: str, entries: tuple[str, ...], label: str) -> None:
     """What must hold after every schedule, with the schedule named in each failure."""
     wait_for_late_requests(sandbox)
+    TALLY["schedules"] += 1
+    TALLY["items"] += len(entries)
+    TALLY["requests"] += len(sandbox.log)
+    TALLY["faults"] += sum(1 for r in sandbox.log if r.fault)
+    TALLY["slow_puts"] += sum(1 for r in sandbox.log if r.fault == "slow" and r.method == "PUT")
+    TALLY["doubled"] += sandbox.duplicate_item_updates
     items = {item.accounting_entry_id: item for item in sandbox.items(job_id)}
     for index, entry in enumerate(entries):
         raw = intended(index)
@@ -215,7 +231,7 @@ def test_killed_reports_resume_to_the_right_end(tmp_path: Path) -> None:
                 **os.environ,
                 "PLEO_TOKEN": "sandbox",
                 "PLEO_BASE_URL": sandbox.base_url,
-                "PLEO_TIMEOUT": "5",
+                "PLEO_TIMEOUT": "2",
                 "PLEO_SETTLE_SECONDS": "0.05",
             }
             command = [sys.executable, "-m", "failreason", "report", "--job", job_id, str(source)]
