@@ -132,6 +132,7 @@ class PleoClient:
             verdict = decide(self.settings.policy, attempt, number, elapsed, rng=self._rng)
             if not verdict.retry:
                 if response is not None:
+                    self._in_flight(job_id, 0.0)  # answered, if refused: nothing will land
                     return response
                 url = self.settings.base_url + path
                 raise transport_failure(error, doing, verdict.reason, url, self.settings)
