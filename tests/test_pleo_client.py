@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -18,6 +19,14 @@ from failreason._pleo_async import AsyncPleoClient
 from failreason._pleo_http import IncompleteJobError, JobNotReportableError, PleoError
 
 JOB = "job-1"
+
+
+@pytest.fixture(autouse=True)
+def private_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Job locks in a directory of this test's own, not shared with other runs."""
+    monkeypatch.setenv("FAILREASON_LOCK_DIR", str(tmp_path / "locks"))
+
+
 T = TypeVar("T")
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -311,3 +320,39 @@ def test_async_client_refuses_to_complete_early() -> None:
     with pytest.raises(IncompleteJobError) as caught:
         run_async(fake, body)
     assert caught.value.missing == ["e1"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "wait"),
+    [
+        pytest.param(httpx.ReadTimeout, 30.0, id="timed-out: Pleo may still apply it"),
+        pytest.param(httpx.RemoteProtocolError, 0.2, id="closed: Pleo is done with it"),
+    ],
+)
+def test_the_read_back_waits_longest_after_a_timeout(
+    failure: type[httpx.TransportError], wait: float
+) -> None:
+    """After a timeout the read-back waits ``settle_seconds``; after a closed one, briefly."""
+    fake = FakePleo(entries=1)
+
+    def unanswered(request: httpx.Request) -> httpx.Response | None:
+        if request.method != "PUT":
+            fake.script.insert(0, unanswered)
+            return None
+        fake.answer(request)
+        raise failure("no answer", request=request)
+
+    slept: list[float] = []
+    no_backoff = failreason.RetryPolicy(base_delay=0, max_delay=0)
+    settings = failreason.PleoSettings(
+        token="t", base_url="https://pleo.test", timeout=10, settle_seconds=30, policy=no_backoff
+    )
+    with PleoClient(
+        settings=settings, transport=httpx.MockTransport(fake), sleep=slept.append
+    ) as pleo:
+        report = pleo.report(JOB)
+        fake.script.append(unanswered)
+        report.succeeded("e0")
+        report.complete()
+    assert slept == [0.0, wait]  # no backoff, then one read finds the update landed
+    assert len([r for r in fake.requests if r.method == "PUT"]) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -18,6 +19,8 @@ from failreason._policy import (
     exported_at,
     job_event,
     parse_retry_after,
+    settle_reads,
+    settle_time,
 )
 
 NOW = datetime(2026, 11, 21, 12, 0, 0, tzinfo=UTC)
@@ -148,3 +151,59 @@ def test_built_in_job_failure_types_come_from_yaml() -> None:
         "missing_configuration"
     )
     assert job_event(bad(3), types).failure_reason_type == "accounting_system_validation_failure"
+
+
+def test_a_permanent_transport_failure_is_not_retried() -> None:
+    """A bad URL, header or certificate fails the same way again: no retry, no read-back."""
+    verdict = decide(RetryPolicy(), Attempt(transport_error=True, permanent=True), 1, 0, rng=RNG)
+    assert not verdict.retry
+    assert "same way" in verdict.reason
+
+
+def drive(settle: float, reads: Sequence[tuple[bool, Hashable]]) -> tuple[list[float], int]:
+    """Run ``settle_reads`` over scripted reads: the waits it asked for and reads it used."""
+    flow = settle_reads(settle)
+    waits = [next(flow)]
+    used = 0
+    for seen in reads:
+        used += 1
+        try:
+            waits.append(flow.send(seen))
+        except StopIteration:
+            break
+    return waits, used
+
+
+def test_the_read_back_waits_before_its_first_read() -> None:
+    """A request Pleo may still be applying gets ``settle`` seconds before anything is read."""
+    waits, _ = drive(2.5, [(True, ())])
+    assert waits == [2.5]
+
+
+def test_the_read_back_ends_when_everything_landed() -> None:
+    """One read that finds the whole request applied ends it; nothing is resent."""
+    _, used = drive(1.0, [(True, ()), (True, ()), (True, ())])
+    assert used == 1
+
+
+def test_the_read_back_needs_two_agreeing_reads_before_a_resend() -> None:
+    """A read that finds the request missing is checked by a second read ``settle`` later."""
+    waits, used = drive(1.0, [(False, ("a", "b")), (False, ("a", "b")), (False, ("a", "b"))])
+    assert (waits, used) == ([1.0, 1.0], 2)
+
+
+def test_the_read_back_goes_on_while_pleo_is_still_changing() -> None:
+    """Reads that disagree mean something is still landing: read again, up to the bound."""
+    _, used = drive(1.0, [(False, ("a", "b", "c")), (False, ("b", "c")), (False, ("c",))] * 3)
+    assert used == 4  # MAX_SETTLE_READS: bounded even if Pleo never settles
+    _, used = drive(1.0, [(False, ("a", "b")), (False, ("b",)), (False, ("b",))])
+    assert used == 3
+
+
+def test_a_timed_out_request_gets_the_whole_settle_time() -> None:
+    """Pleo may still be applying a request whose answer timed out; a closed one is done."""
+    timed_out = Attempt(transport_error=True, may_have_landed=True, timed_out=True)
+    closed = Attempt(transport_error=True, may_have_landed=True)
+    assert settle_time(timed_out, 30.0) == 30.0
+    assert settle_time(closed, 30.0) == 0.2
+    assert settle_time(closed, 0.05) == 0.05

@@ -39,6 +39,12 @@ RAW_ERRORS: list[dict[str, Any]] = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def private_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Job locks in a directory of this test's own, not shared with other runs."""
+    monkeypatch.setenv("FAILREASON_LOCK_DIR", str(tmp_path / "locks"))
+
+
 def intended(index: int) -> dict[str, Any] | None:
     """The connector's outcome for item ``index``: None for success, else a raw error."""
     return RAW_ERRORS[index % len(RAW_ERRORS)] if index % 4 == 0 else None
@@ -140,3 +146,61 @@ def test_a_killed_report_is_finished_by_a_second_run(tmp_path: Path) -> None:
         second = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         assert second.returncode == 0, second.stdout + second.stderr
         check_final_state(sandbox, job_id, entries)
+
+
+HOSTILE_REASON = "Tax code \ud800 S25\x1b[31m is\u202e gone\x00 " + "x" * 600
+
+
+@pytest.mark.parametrize("how", ["failed_as", "classification"])
+def test_a_hostile_reason_is_cleaned_and_capped_before_it_is_queued(how: str) -> None:
+    """A lone surrogate or control character cannot fail the batch; reasons stay <= 500."""
+    with Sandbox() as sandbox:
+        job_id, entries = sandbox.create_job(3)
+        with PleoClient(settings=settings(sandbox), sleep=lambda _: None) as pleo:
+            report = pleo.report(job_id, ENGINE)
+            report.succeeded(entries[0])
+            if how == "failed_as":
+                report.failed_as(entries[1], "tax_code_unknown", HOSTILE_REASON)
+            else:
+                given = failreason.Classification("tax_code_unknown", HOSTILE_REASON, "mine")
+                report.failed(entries[1], given)
+            report.succeeded(entries[2])
+            outcome = report.complete()
+        assert (outcome.successful, outcome.failed, outcome.rejected) == (2, 1, ())
+        reason = sandbox.items(job_id)[1].failure_reason or ""
+        assert reason.startswith("Tax code \ufffd S25[31m is gone")
+        assert len(reason) <= 500
+        assert all(ch.isprintable() for ch in reason)
+
+
+def test_a_reason_of_invisible_characters_only_is_refused_at_once() -> None:
+    """Nothing a bookkeeper could read is a ValueError when queued, not a 422 later."""
+    with Sandbox() as sandbox:
+        job_id, entries = sandbox.create_job(1)
+        with PleoClient(settings=settings(sandbox)) as pleo:
+            report = pleo.report(job_id, ENGINE)
+            with pytest.raises(ValueError, match="visible text"):
+                report.failed_as(entries[0], "tax_code_unknown", "\u200b\u200d\x00 \n")
+
+
+def test_failreason_report_survives_a_reason_with_a_lone_surrogate(tmp_path: Path) -> None:
+    """The CLI reports a line whose reason holds "\\ud800" and completes the job."""
+    with Sandbox() as sandbox:
+        job_id, entries = sandbox.create_job(2)
+        lines = [
+            {"accountingEntryId": entries[0], "status": "successful"},
+            {
+                "accountingEntryId": entries[1],
+                "status": "failed",
+                "failureReasonType": "tax_code_unknown",
+                "failureReason": "Tax code \ud800 S25 is gone",
+            },
+        ]
+        source = tmp_path / "items.jsonl"
+        source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        env = {**os.environ, "PLEO_TOKEN": "sandbox", "PLEO_BASE_URL": sandbox.base_url}
+        command = [sys.executable, "-m", "failreason", "report", "--job", job_id, str(source)]
+        run = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert sandbox.items(job_id)[1].failure_reason == "Tax code \ufffd S25 is gone"
+        assert [e.event for e in sandbox.events(job_id)] == ["completed_with_errors"]

@@ -13,6 +13,7 @@ from failreason._errors import (
     Problem,
     RuleFileError,
 )
+from failreason._joblock import JobLockedError
 from failreason._load import load
 from failreason._outcome import ReportOutcome
 from failreason._pleo import PleoClient, Report
@@ -23,6 +24,7 @@ from failreason._pleo_http import (
     JobNotReportableError,
     PleoError,
     PleoSettings,
+    PleoSettingsError,
 )
 from failreason._policy import RetryPolicy
 from failreason._result import Classification
@@ -49,11 +51,13 @@ __all__ = [
     "FailreasonError",
     "FaultPlan",
     "IncompleteJobError",
+    "JobLockedError",
     "JobNotReportableError",
     "Location",
     "PleoClient",
     "PleoError",
     "PleoSettings",
+    "PleoSettingsError",
     "Problem",
     "Report",
     "ReportOutcome",

@@ -2,6 +2,10 @@
 
 A pure value the clients drive, so "send only what Pleo does not hold", "read back after an
 ambiguous failure" and "which items are still missing" are decided in one place for both.
+
+It also notices a second reporter on another machine: an item that turns final while this
+run reports, with values this run did not send, is listed in ``written_elsewhere`` rather
+than silently taken for ours (identical values cannot be told apart, and are harmless).
 """
 
 from __future__ import annotations
@@ -33,15 +37,39 @@ class Ledger:
     queued: dict[str, Item] = field(default_factory=dict)  # entry id → update not yet accepted
     rejected: dict[str, Rejection] = field(default_factory=dict)
     sent_count: int = 0  # items Pleo accepted from us in this run
+    attempted: dict[str, Item] = field(default_factory=dict)  # entry id → update we sent
+    written_elsewhere: dict[str, Item] = field(default_factory=dict)  # entry id → item seen
 
     def learn(self, items: Iterable[Mapping[str, Any]]) -> None:
-        """Record Pleo's items (from a read); queued updates Pleo already holds are dropped."""
+        """Record Pleo's items (from a read); queued updates Pleo already holds are dropped.
+
+        Items final at the first read are a previous run's work; one seen turning final
+        later is checked against what this run sent.
+        """
         for item in items:
             entry = str(item["accountingEntryId"])
+            before = self.in_pleo.get(entry)
             self.in_pleo[entry] = dict(item)
+            if before is not None and before.get("status") not in FINAL_ITEM_STATUSES:
+                self._check_writer(entry, item)
             update = self.queued.get(entry)
             if update is not None and _holds(item, update):
                 del self.queued[entry]
+            elif update is not None and entry in self.written_elsewhere:
+                del self.queued[entry]  # someone else gave it a final status: Pleo keeps theirs
+
+    def _check_writer(self, entry: str, item: Mapping[str, Any]) -> None:
+        """An item seen turning final: ours if it holds what we sent, else someone else's."""
+        if item.get("status") not in FINAL_ITEM_STATUSES:
+            return
+        sent = self.attempted.get(entry)
+        if sent is None or not _same_values(item, sent):
+            self.written_elsewhere[entry] = dict(item)
+
+    def sending(self, batch: Iterable[Item]) -> None:
+        """Note updates about to be sent, so their read-back is recognised as ours."""
+        for update in batch:
+            self.attempted[str(update["accountingEntryId"])] = update
 
     def queue(self, update: Item) -> bool:
         """Queue an item update unless Pleo already holds it; False when nothing is to send."""
@@ -49,6 +77,8 @@ class Ledger:
         held = self.in_pleo.get(entry)
         if held is not None and _holds(held, update):
             self.queued.pop(entry, None)
+            return False
+        if entry in self.written_elsewhere:
             return False
         if held is not None and held.get("status") in FINAL_ITEM_STATUSES:
             # A different final status would be a second outcome for one item: Pleo keeps one.
@@ -76,9 +106,12 @@ class Ledger:
             entry = str(update["accountingEntryId"])
             if entry in refused:
                 error = refused[entry]
-                self.rejected[entry] = Rejection(
-                    entry, str(error.get("type", "")), str(error.get("message", ""))
-                )
+                kind = str(error.get("type", ""))
+                self.rejected[entry] = Rejection(entry, kind, str(error.get("message", "")))
+                if kind == ALREADY_FINAL:  # final in Pleo, not in what we had read: theirs
+                    self.written_elsewhere.setdefault(entry, {"accountingEntryId": entry})
+            elif entry in self.written_elsewhere:
+                pass  # Pleo answered with someone else's final item, kept as it was
             else:
                 self.in_pleo[entry] = {**self.in_pleo.get(entry, {}), **update}
                 self.sent_count += 1
@@ -94,6 +127,14 @@ class Ledger:
 
     def finals(self) -> list[Item]:
         return [item for item in self.in_pleo.values() if item.get("status") in FINAL_ITEM_STATUSES]
+
+
+ALREADY_FINAL = "EXPORT_ITEM_ALREADY_FINAL"  # Pleo's refusal of a second, different status
+_COMPARED = ("status", "failureReasonType", "failureReason", "externalId")
+
+
+def _same_values(item: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
+    return all(item.get(key) == sent.get(key) for key in _COMPARED if key in sent)
 
 
 def _holds(held: Mapping[str, Any], update: Mapping[str, Any]) -> bool:

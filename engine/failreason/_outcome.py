@@ -8,15 +8,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from failreason._clean import truncate
 from failreason._engine import Engine
 from failreason._ledger import Ledger, Rejection
 from failreason._load import load
 from failreason._pleo_http import IncompleteJobError, JobNotReportableError
 from failreason._policy import JobEvent, exported_at
 from failreason._result import Classification
+from failreason._sanitize import visible
 from failreason._vocabulary import FINISHED_JOB_STATUSES, ITEM_FAILURE_TYPES
 
 _SHOWN = 10  # missing items named in an error message; the exception carries all of them
+MAX_REASON = 500  # Pleo's limit on failureReason, in characters
 
 
 def check_reportable(job: Mapping[str, Any], job_id: str) -> None:
@@ -58,7 +61,20 @@ def failed_item(
         result = raw_error
     else:
         result = default_engine(engine).classify(raw_error, **context)
-    return result.item_payload(entry), result
+    update = result.item_payload(entry)
+    update["failureReason"] = fit_reason(str(update.get("failureReason") or "")) or (
+        "The accounting system refused the item without saying why"
+    )
+    return update, result
+
+
+def fit_reason(reason: str) -> str:
+    """A reason Pleo and a bookkeeper can take: valid, visible text, at most 500 characters.
+
+    A lone surrogate or control character in one reason would otherwise fail the whole
+    batch it travels in, and every rerun with it.
+    """
+    return truncate(" ".join(visible(reason).split()), MAX_REASON)
 
 
 def success_update(
@@ -82,13 +98,14 @@ def explicit_failure(entry: str, failure_type: str, reason: str) -> dict[str, An
     """A failed-item update with a type and reason the caller chose, checked."""
     if failure_type not in ITEM_FAILURE_TYPES:
         raise ValueError(f"{failure_type!r} is not one of Pleo's item failureReasonType values")
-    if not reason.strip():
-        raise ValueError("a failed item needs a non-empty failureReason")
+    fitted = fit_reason(reason)
+    if not fitted:
+        raise ValueError("a failed item needs a failureReason with visible text")
     return {
         "accountingEntryId": entry,
         "status": "failed",
         "failureReasonType": failure_type,
-        "failureReason": reason,
+        "failureReason": fitted,
     }
 
 
@@ -120,6 +137,7 @@ class ReportOutcome:
     failed: int
     sent: int  # item updates this run sent and Pleo accepted (resumed runs send fewer)
     rejected: tuple[Rejection, ...]
+    written_elsewhere: tuple[str, ...] = ()  # items another reporter gave a final status
 
     @classmethod
     def of(cls, ledger: Ledger, event: JobEvent) -> ReportOutcome:
@@ -131,6 +149,7 @@ class ReportOutcome:
             failed=sum(1 for item in finals if item.get("status") == "failed"),
             sent=ledger.sent_count,
             rejected=tuple(ledger.rejected.values()),
+            written_elsewhere=tuple(ledger.written_elsewhere),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -143,4 +162,5 @@ class ReportOutcome:
             "failed": self.failed,
             "sent": self.sent,
             "rejected": [r.__dict__ for r in self.rejected],
+            "writtenElsewhere": list(self.written_elsewhere),
         }

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
 from datetime import datetime
 from typing import Any
 
 import httpx
 
 from failreason._engine import Engine
+from failreason._joblock import JobLock, lock_job
 from failreason._ledger import Ledger
 from failreason._outcome import (
     ReportOutcome,
@@ -35,7 +36,15 @@ from failreason._pleo_http import (
     page_of,
     transport_failure,
 )
-from failreason._policy import JobEvent, decide, is_transient, job_event
+from failreason._policy import (
+    JobEvent,
+    Seen,
+    decide,
+    is_transient,
+    job_event,
+    settle_reads,
+    settle_time,
+)
 from failreason._result import Classification
 from failreason._vocabulary import MAX_ITEMS_PER_UPDATE
 
@@ -58,6 +67,10 @@ class AsyncPleoClient:
         self._http = httpx.AsyncClient(transport=transport, **self.settings.httpx_options())
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self._locks: dict[str, JobLock] = {}
+
+    def __repr__(self) -> str:
+        return f"AsyncPleoClient(settings={self.settings!r})"
 
     async def __aenter__(self) -> AsyncPleoClient:
         return self
@@ -66,7 +79,28 @@ class AsyncPleoClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the connections and release every job lock this client holds."""
+        for lock in self._locks.values():
+            lock.release()
+        self._locks.clear()
         await self._http.aclose()
+
+    def _lock(self, job_id: str) -> float:
+        """Hold the job's lock; the seconds a killed predecessor's last write may still need."""
+        if job_id in self._locks:
+            return 0.0
+        lock = self._locks[job_id] = lock_job(self.settings.base_url, job_id)
+        return min(lock.inherited_until - time.time(), self.settings.landing_window)
+
+    def _in_flight(self, job_id: str | None, until: float) -> None:
+        lock = self._locks.get(job_id) if job_id is not None else None
+        if lock is not None:
+            lock.in_flight_until(until)
+
+    def _unlock(self, job_id: str) -> None:
+        lock = self._locks.pop(job_id, None)
+        if lock is not None:
+            lock.release()
 
     async def _send(
         self,
@@ -76,30 +110,50 @@ class AsyncPleoClient:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
-        landed: Callable[[], Awaitable[bool]] | None = None,
+        job_id: str | None = None,
+        landed: Callable[[], Awaitable[Seen]] | None = None,
     ) -> httpx.Response | None:
         """Send with retries; None when ``landed`` says an unanswered attempt did land."""
-        started, number = time.monotonic(), 0
+        started, settling, number = time.monotonic(), 0.0, 0
         while True:
             number += 1
             response, error = None, None
+            self._in_flight(job_id, time.time() + self.settings.landing_window)
             try:
                 response = await self._http.request(method, path, json=json, params=params)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, httpx.InvalidURL) as exc:
                 error = exc
             if response is not None and not is_transient(response.status_code):
+                self._in_flight(job_id, 0.0)
                 return response
-            elapsed = time.monotonic() - started
-            verdict = decide(
-                self.settings.policy, attempt_of(response, error), number, elapsed, rng=self._rng
-            )
+            elapsed = time.monotonic() - started - settling
+            attempt = attempt_of(response, error)
+            verdict = decide(self.settings.policy, attempt, number, elapsed, rng=self._rng)
             if not verdict.retry:
                 if response is not None:
+                    self._in_flight(job_id, 0.0)  # answered, if refused: nothing will land
                     return response
-                raise transport_failure(error, doing, verdict.reason)
+                url = self.settings.base_url + path
+                raise transport_failure(error, doing, verdict.reason, url, self.settings)
             await self._sleep(verdict.delay)
-            if verdict.check_state_first and landed is not None and await landed():
-                return None
+            if verdict.check_state_first and landed is not None:
+                before = time.monotonic()
+                if await self._settled(landed, settle_time(attempt, self.settings.settle)):
+                    self._in_flight(job_id, 0.0)
+                    return None
+                settling += time.monotonic() - before
+
+    async def _settled(self, landed: Callable[[], Awaitable[Seen]], settle: float) -> bool:
+        """Drive ``settle_reads``: True when everything the unanswered attempt held landed."""
+        flow = settle_reads(settle)
+        delay = next(flow)
+        while True:
+            await self._sleep(delay)
+            seen: Seen = await landed()
+            try:
+                delay = flow.send(seen)
+            except StopIteration:
+                return seen[0]
 
     async def _read(
         self, path: str, doing: str, params: Mapping[str, Any] | None = None
@@ -136,22 +190,33 @@ class AsyncPleoClient:
 
     async def report(self, job_id: str, engine: Engine | None = None) -> AsyncReport:
         """Begin reporting a started job's items; reads what Pleo already holds."""
-        check_reportable(await self.job(job_id), job_id)
-        ledger = Ledger(job_id)
-        ledger.learn(await self.all_items(job_id))
+        inherited = self._lock(job_id)
+        try:
+            if inherited > 0:
+                await self._sleep(inherited)  # let an update a killed run sent land first
+                self._in_flight(job_id, 0.0)
+            check_reportable(await self.job(job_id), job_id)
+            ledger = Ledger(job_id)
+            ledger.learn(await self.all_items(job_id))
+        except BaseException:
+            self._unlock(job_id)
+            raise
         return AsyncReport(self, ledger, engine)
 
     async def _put(self, ledger: Ledger, batch: list[dict[str, Any]]) -> None:
         doing = f"update {len(batch)} items of export job {ledger.job_id}"
+        ledger.sending(batch)
 
-        async def landed() -> bool:
+        async def landed() -> tuple[bool, Hashable]:
             # Narrow the batch in place: the retry then sends only what Pleo does not hold.
             ledger.learn(await self.all_items(ledger.job_id))
             batch[:] = [u for u in batch if u["accountingEntryId"] in ledger.queued]
-            return not batch
+            return not batch, tuple(u["accountingEntryId"] for u in batch)
 
         path = items_path(ledger.job_id)
-        response = await self._send("PUT", path, doing, json=batch, landed=landed)
+        response = await self._send(
+            "PUT", path, doing, json=batch, job_id=ledger.job_id, landed=landed
+        )
         if response is None:
             return
         if response.status_code >= 400:
@@ -162,15 +227,18 @@ class AsyncPleoClient:
     async def _event(self, job_id: str, event: JobEvent, *, expect: str) -> None:
         doing = f"post the {event.event} event of export job {job_id}"
 
-        async def landed() -> bool:
-            return str((await self.job(job_id)).get("status")) == expect
+        async def landed() -> tuple[bool, Hashable]:
+            status = str((await self.job(job_id)).get("status"))
+            return status == expect, status
 
         payload = event.payload(job_id)
-        response = await self._send("POST", EVENTS_PATH, doing, json=payload, landed=landed)
+        response = await self._send(
+            "POST", EVENTS_PATH, doing, json=payload, job_id=job_id, landed=landed
+        )
         if response is None or response.status_code < 400:
             return
         error = error_of(response, doing)
-        if error.type == "INVALID_EXPORT_JOB_STATUS_CHANGE" and await landed():
+        if error.type == "INVALID_EXPORT_JOB_STATUS_CHANGE" and (await landed())[0]:
             return  # an earlier attempt of ours landed and only its answer was lost
         raise error
 
@@ -235,4 +303,5 @@ class AsyncReport:
             job_types = default_engine(self._engine).job_failure_types
         event = job_event(self.ledger.finals(), job_types)
         await self._client._event(self.ledger.job_id, event, expect=event.event)
+        self._client._unlock(self.ledger.job_id)
         return ReportOutcome.of(self.ledger, event)

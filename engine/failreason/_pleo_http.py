@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import math
 import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -31,7 +34,14 @@ class PleoError(FailreasonError):
 
 
 class CredentialsError(FailreasonError, TypeError):
-    """No credentials, or both kinds, were given for Pleo."""
+    """No usable credentials for Pleo: none, both kinds, or a value no header can carry.
+
+    The message says what is wrong and where, never the value itself.
+    """
+
+
+class PleoSettingsError(FailreasonError, ValueError):
+    """A Pleo setting that cannot work: a base URL that is not http(s), or a bad timeout."""
 
 
 class JobNotReportableError(PleoError):
@@ -46,19 +56,58 @@ class IncompleteJobError(PleoError):
         self.missing = missing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PleoSettings:
-    """Where Pleo is and how to sign requests; ``from_env`` reads PLEO_* variables."""
+    """Where Pleo is and how to sign requests; ``from_env`` reads PLEO_* variables.
+
+    ``from_env`` reads PLEO_TOKEN or PLEO_API_KEY, PLEO_BASE_URL, PLEO_TIMEOUT and
+    PLEO_SETTLE_SECONDS; keyword arguments win over the environment.
+
+    The token or API key is checked here, once: surrounding whitespace (a trailing newline
+    from a secrets file) is dropped, and anything else a header cannot carry (line breaks,
+    control or non-ASCII characters) is a ``CredentialsError`` that never shows the value.
+    ``repr`` masks it. ``settle_seconds`` (default: ``timeout``) is how long Pleo may still
+    be applying a request after its answer stopped being waited for; see ``_policy``.
+    """
 
     token: str | None = None
     api_key: str | None = None
     base_url: str = PRODUCTION_URL
     timeout: float = 30.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    settle_seconds: float | None = None
 
     def __post_init__(self) -> None:
         if (self.token is None) == (self.api_key is None):
             raise CredentialsError("give exactly one of token= (OAuth bearer) or api_key=")
+        if self.token is not None:
+            object.__setattr__(self, "token", _checked(self.token, "token"))
+        if self.api_key is not None:
+            object.__setattr__(self, "api_key", _checked(self.api_key, "API key"))
+        _check_base_url(self.base_url)
+        for name in ("timeout", "settle_seconds"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and 0 < value < math.inf):
+                raise PleoSettingsError(f"{name} must be a number of seconds above 0")
+
+    def __repr__(self) -> str:
+        auth = "token='***'" if self.token is not None else "api_key='***'"
+        return (
+            f"PleoSettings({auth}, base_url={safe_url(self.base_url)!r}, "
+            f"timeout={self.timeout!r}, settle_seconds={self.settle_seconds!r}, "
+            f"policy={self.policy!r})"
+        )
+
+    @property
+    def settle(self) -> float:
+        """Seconds to wait before each read-back after an unanswered request."""
+        return self.timeout if self.settle_seconds is None else self.settle_seconds
+
+    @property
+    def landing_window(self) -> float:
+        """Seconds after sending within which Pleo may still apply a write, as far as the
+        client waits for one: the answer's timeout and two read-backs ``settle`` apart."""
+        return self.timeout + 2 * self.settle
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **given: Any) -> PleoSettings:
@@ -70,6 +119,12 @@ class PleoSettings:
             raise CredentialsError("no Pleo credentials: set PLEO_TOKEN or PLEO_API_KEY")
         if token is not None and api_key is not None:
             api_key = None  # a bearer token wins over an API key when both are set
+        for name, variable in (
+            ("timeout", "PLEO_TIMEOUT"),
+            ("settle_seconds", "PLEO_SETTLE_SECONDS"),
+        ):
+            if given.get(name) is None and env.get(variable):
+                given[name] = _seconds(env[variable], variable)
         return cls(token=token, api_key=api_key, base_url=base_url, **given)
 
     @classmethod
@@ -90,12 +145,90 @@ class PleoSettings:
         return {"base_url": self.base_url, "headers": self.headers(), "timeout": self.timeout}
 
     def headers(self) -> dict[str, str]:
+        return {"Authorization": self._credential(), "Accept": "application/json"}
+
+    def _credential(self) -> str:
         if self.token is not None:
-            credential = f"Bearer {self.token}"
-        else:
-            pair = f"{self.api_key}:".encode()
-            credential = "Basic " + base64.b64encode(pair).decode("ascii")
-        return {"Authorization": credential, "Accept": "application/json"}
+            return f"Bearer {self.token}"
+        pair = f"{self.api_key}:".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the credential, in any form a request carries it, masked."""
+        secrets = [self.token or self.api_key or "", self._credential().partition(" ")[2]]
+        for secret in secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+
+def _seconds(text: str, variable: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise PleoSettingsError(f"{variable} must be a number of seconds, got {text!r}") from None
+
+
+def _checked(value: object, label: str) -> str:
+    """The credential without surrounding whitespace; refused if a header cannot carry it."""
+    if not isinstance(value, str):
+        raise CredentialsError(f"the Pleo {label} must be a string, not {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        raise CredentialsError(f"the Pleo {label} is empty")
+    for position, char in enumerate(text, 1):
+        if not "!" <= char <= "~":
+            raise CredentialsError(
+                f"the Pleo {label} has {_kind_of(char)} at character {position}; only visible "
+                "ASCII can be sent in a header, so check how the value was read or pasted"
+            )
+    return text
+
+
+def _kind_of(char: str) -> str:
+    if char in "\r\n":
+        return "a line break"
+    if char in " \t":
+        return "a space"
+    if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F:
+        return "a control character"
+    if char.isspace():
+        return "a space"
+    return "a non-ASCII character"
+
+
+def _check_base_url(base_url: object) -> None:
+    if not isinstance(base_url, str):
+        kind = type(base_url).__name__
+        raise PleoSettingsError(f"the Pleo base URL must be a string, not {kind}")
+    try:
+        url = urlsplit(base_url)
+        host = url.hostname
+    except ValueError:
+        url, host = None, None
+    if url is None or url.scheme not in ("http", "https") or not host:
+        raise PleoSettingsError(
+            f"the Pleo base URL {safe_url(base_url)!r} is not an http(s) URL with a host, "
+            f"e.g. {PRODUCTION_URL}"
+        )
+    if url.username is not None or url.password is not None:
+        raise PleoSettingsError(
+            f"the Pleo base URL {safe_url(base_url)!r} carries credentials; "
+            "give them as the token or API key instead"
+        )
+
+
+def safe_url(url: str) -> str:
+    """``url`` without user name, password, query or fragment: fit for a message."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<unreadable URL>"
+    if not parts.scheme or not host:
+        return url.rpartition("@")[2].partition("?")[0]
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def job_path(job_id: str) -> str:
@@ -116,13 +249,30 @@ def items_query(after: str | None) -> dict[str, str | int]:
     return query
 
 
-def attempt_of(response: httpx.Response | None, error: httpx.HTTPError | None) -> Attempt:
+def attempt_of(response: httpx.Response | None, error: Exception | None) -> Attempt:
     """The policy's view of one try: a status, or a transport failure and whether it was sent."""
     if response is not None:
         return Attempt(status=response.status_code, retry_after=response.headers.get("retry-after"))
+    if error is not None and is_permanent(error):
+        return Attempt(transport_error=True, permanent=True)
     # Connecting failed or timed out: the request never left. Anything later may have landed.
     unsent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    return Attempt(transport_error=True, may_have_landed=not unsent)
+    timed_out = isinstance(error, httpx.TimeoutException) and not unsent
+    return Attempt(transport_error=True, may_have_landed=not unsent, timed_out=timed_out)
+
+
+def is_permanent(error: BaseException) -> bool:
+    """A failure that sending again cannot cure: a bad URL or header, an untrusted certificate."""
+    if isinstance(error, httpx.UnsupportedProtocol | httpx.LocalProtocolError | httpx.InvalidURL):
+        return True
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(error)
 
 
 def error_of(response: httpx.Response, doing: str) -> PleoError:
@@ -139,9 +289,18 @@ def error_of(response: httpx.Response, doing: str) -> PleoError:
     return PleoError(text, status=response.status_code, type=kind.upper())
 
 
-def transport_failure(error: httpx.HTTPError | None, doing: str, reason: str) -> PleoError:
-    what = f"{type(error).__name__}: {error}" if error else "no answer"
-    return PleoError(f"could not {doing}: {what}; {reason}")
+def transport_failure(
+    error: Exception | None, doing: str, reason: str, url: str, settings: PleoSettings
+) -> PleoError:
+    """The error for a request that got no answer, naming where it went, never the credential."""
+    if error is None:
+        what = "no answer"
+    elif isinstance(error, httpx.LocalProtocolError):
+        what = f"{type(error).__name__}: the request could not be sent as HTTP"  # may quote headers
+    else:
+        what = f"{type(error).__name__}: {error}"
+    message = f"could not {doing} at {safe_url(url)}: {what}; {reason}"
+    return PleoError(settings.scrub(message))
 
 
 def data_of(response: httpx.Response) -> Any:

@@ -1,14 +1,23 @@
 """How to talk to Pleo reliably, as pure functions over values.
 
 The sync and async clients share this policy and only send, sleep and loop: batching, the
-retry decision and its delay, reading ``Retry-After``, and the job's outcome live here.
+retry decision and its delay, reading ``Retry-After``, reading back after an unanswered
+request, and the job's outcome live here.
+
+A request that timed out may still be applied by Pleo after the client stopped waiting.
+Sending it again at once would apply it twice, so ``settle_reads`` first waits ``settle``
+seconds, reads Pleo back, and reads again, ``settle`` apart, until everything landed or two
+reads agree: only then is what is missing resent. A request Pleo applies later than that
+(more than ``timeout`` + 2 * ``settle`` after it was sent, at the defaults 90 s) can still
+be applied twice. When Pleo closed the connection without answering, it has finished with
+the request or dropped it, so the reads are spaced by at most ``CLOSED_SETTLE`` seconds.
 """
 
 from __future__ import annotations
 
 import email.utils
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -53,6 +62,8 @@ class Attempt:
     retry_after: str | None = None
     transport_error: bool = False
     may_have_landed: bool = False  # the request was sent but its answer never came
+    timed_out: bool = False  # the answer was not waited for: Pleo may still be working on it
+    permanent: bool = False  # a bad URL, header or certificate: sending again cannot help
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,8 @@ def decide(
     now: datetime | None = None,
 ) -> Decision:
     """Whether to retry after attempt ``number`` (1-based) that ended as ``attempt``."""
+    if attempt.permanent:
+        return Decision(False, reason="sending again would fail the same way")
     if not (attempt.transport_error or is_transient(attempt.status)):
         return Decision(False, reason=f"HTTP {attempt.status} is not retried")
     if number >= policy.max_attempts:
@@ -85,6 +98,38 @@ def decide(
     if elapsed + delay > policy.max_total:
         return Decision(False, reason=f"gave up after {elapsed:.0f} s")
     return Decision(True, delay, attempt.may_have_landed, "transient failure")
+
+
+MAX_SETTLE_READS = 4
+CLOSED_SETTLE = 0.2  # seconds: a proxy may still be passing on a request Pleo's side closed
+
+
+def settle_time(attempt: Attempt, settle: float) -> float:
+    """The spacing of the read-back after ``attempt``: ``settle`` after a timeout."""
+    return settle if attempt.timed_out else min(settle, CLOSED_SETTLE)
+
+
+Seen = tuple[bool, Hashable]  # (everything landed, what the read saw of it)
+
+
+def settle_reads(settle: float, max_reads: int = MAX_SETTLE_READS) -> Generator[float, Seen, None]:
+    """The read-back after an unanswered request, as a protocol the clients drive.
+
+    Yields the seconds to wait before each read and is sent what that read saw. It ends
+    once a read finds everything landed, or two reads ``settle`` apart agree (nothing is
+    still being applied), or after ``max_reads`` reads; the driver then resends what is
+    missing. Waiting before the first read gives a request Pleo is still working on the
+    time to land, so it is seen rather than sent twice.
+    """
+    previous: Hashable = _NOTHING_SEEN
+    for _ in range(max_reads):
+        done, state = yield settle
+        if done or state == previous:
+            return
+        previous = state
+
+
+_NOTHING_SEEN = object()
 
 
 def is_transient(status: int | None) -> bool:

@@ -11,7 +11,8 @@ Fault kinds, and what the server does:
 ``500``   answers 500 with a JSON error body; not applied
 ``502``   answers 502 with an HTML page, as a gateway would; not applied
 ``503``   answers 503 with a JSON error body; not applied
-``slow``  waits ``slow_seconds``, then serves the request normally
+``slow``  waits ``slow_seconds``, then serves the request normally, applying it even when
+          the client stopped waiting: above the client's timeout, a Pleo that answers late
 ``drop``  closes the connection without answering and without applying the request
 ``lost``  applies the request, then closes the connection without answering
 
