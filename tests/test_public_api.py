@@ -35,6 +35,7 @@ PUBLIC = [
     "RetryPolicy",
     "Rule",
     "RuleFileError",
+    "RulesDirectoryError",
     "Sandbox",
     "Signal",
     "Step",
@@ -81,3 +82,6 @@ def test_errors_split_by_who_fixes_them() -> None:
     assert issubclass(failreason.RuleFileError, failreason.FailreasonError)
     assert issubclass(failreason.EnvelopeError, failreason.FailreasonError)
     assert issubclass(failreason.EnvelopeError, TypeError)
+    assert issubclass(failreason.RulesDirectoryError, failreason.RuleFileError)
+    assert issubclass(failreason.RulesDirectoryError, NotADirectoryError)  # as before it had one
+    assert issubclass(failreason.JobLockedError, failreason.FailreasonError)

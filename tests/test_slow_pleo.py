@@ -62,11 +62,20 @@ def slow_put(delay: float) -> FaultPlan:
     return FaultPlan(plan.probabilities, plan.seed, plan.script, slow_seconds=delay)
 
 
+def sandbox_stats(sandbox: Sandbox) -> dict[str, int]:
+    """The sandbox's request counters, read over HTTP as a client would, with its token."""
+    response = httpx.get(
+        f"{sandbox.base_url}/sandbox/stats", headers={"Authorization": "Bearer sandbox"}
+    )
+    stats: dict[str, int] = response.json()["data"]
+    return stats
+
+
 def wait_for_late_requests(sandbox: Sandbox) -> None:
     """Let requests the sandbox is still sleeping on land, so what they apply is counted."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        stats = httpx.get(f"{sandbox.base_url}/sandbox/stats").json()["data"]
+        stats = sandbox_stats(sandbox)
         if stats["requests"] == len(sandbox.log):
             return
         time.sleep(0.05)
@@ -166,7 +175,7 @@ def test_a_run_killed_with_an_update_in_flight_is_resumed_without_doubling(
         }
         command = [sys.executable, "-m", "failreason", "report", "--job", job_id, str(source)]
         with subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL) as first:
-            while httpx.get(f"{sandbox.base_url}/sandbox/stats").json()["data"]["requests"] < 3:
+            while sandbox_stats(sandbox)["requests"] < 3:
                 assert first.poll() is None
                 time.sleep(0.01)
             first.send_signal(signal.SIGKILL)  # the update is in Pleo's hands, unanswered

@@ -12,6 +12,7 @@ from failreason._errors import (
     Location,
     Problem,
     RuleFileError,
+    RulesDirectoryError,
 )
 from failreason._joblock import JobLockedError
 from failreason._load import load
@@ -64,6 +65,7 @@ __all__ = [
     "RetryPolicy",
     "Rule",
     "RuleFileError",
+    "RulesDirectoryError",
     "Sandbox",
     "Signal",
     "Step",

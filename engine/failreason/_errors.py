@@ -5,7 +5,16 @@ FailreasonError                 base of everything failreason raises
 │   │                           (carries every problem found, each located)
 │   └── RulesDirectoryError     a rules or templates directory given does not exist
 │                               (also a NotADirectoryError)
-└── EnvelopeError (TypeError)   programmers: a raw-error envelope is malformed
+├── EnvelopeError (TypeError)   programmers: a raw-error envelope is malformed
+├── CredentialsError (TypeError)  programmers: a Pleo token or API key is missing or unusable
+├── PleoSettingsError (ValueError)  operators: the Pleo base URL is unusable
+├── PleoError                   operators: Pleo refused a request or could not be reached
+│   ├── JobNotReportableError   the job is expired, finished or not started
+│   └── IncompleteJobError      completion asked while items are not final
+├── JobLockedError              operators: another reporter on this machine holds the job
+└── FaultSpecError (ValueError) sandbox users: a fault plan does not parse
+
+The reporting and sandbox errors live beside the code that raises them.
 """
 
 from __future__ import annotations
