@@ -30,6 +30,14 @@ def test_an_update_pleo_already_holds_is_not_queued() -> None:
     assert ledger.queued == {}
 
 
+def test_an_update_pleo_holds_with_nothing_queued_is_simply_skipped() -> None:
+    """Re-queueing what Pleo already holds, with no queue entry for it, is not an error."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "failed")])
+    assert ledger.queue(item("a", "failed")) is False
+    assert ledger.queued == {}
+
+
 def test_a_matching_non_final_status_is_still_sent() -> None:
     """Only a final status counts as held: a shared pending status is not an outcome."""
     ledger = Ledger("job")
@@ -41,7 +49,8 @@ def test_a_second_final_status_is_refused() -> None:
     """Pleo keeps one outcome per item, so reporting another final status is refused."""
     ledger = Ledger("job")
     ledger.learn([item("a", "successful")])
-    with pytest.raises(ValueError, match="already has the final status 'successful'"):
+    refusal = "item a already has the final status 'successful' .*again as 'failed'"
+    with pytest.raises(ValueError, match=refusal):
         ledger.queue(item("a", "failed"))
     assert ledger.queued == {}
 
