@@ -79,7 +79,12 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = []
     for module in args.modules or list(MODULES):
         print(f"mutating {module} ...", file=sys.stderr, flush=True)
-        outcomes.append(run_module(module, mutmut, args.max_children))
+        try:
+            outcomes.append(run_module(module, mutmut, args.max_children))
+        except subprocess.CalledProcessError:
+            log = STAGING / f"{module}.log"
+            print(f"mutmut failed on {module}; see {log.relative_to(ROOT)}", file=sys.stderr)
+            return 1
     print(table(outcomes))
     if args.survivors:
         for outcome in outcomes:
