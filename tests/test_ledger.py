@@ -1,0 +1,162 @@
+"""The ledger alone: what is queued, what Pleo holds, what it refused, what is still missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from failreason._ledger import Ledger, Rejection
+
+
+def item(entry: str, status: str, **fields: Any) -> dict[str, Any]:
+    return {"accountingEntryId": entry, "status": status, **fields}
+
+
+def test_an_update_pleo_does_not_hold_is_queued() -> None:
+    """Queueing an item Pleo has only as pending says there is something to send."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending")])
+    assert ledger.queue(item("a", "failed", failureReason="Tax code missing")) is True
+    assert ledger.next_batch() == [item("a", "failed", failureReason="Tax code missing")]
+
+
+def test_an_update_pleo_already_holds_is_not_queued() -> None:
+    """The same final status already in Pleo means nothing to send, and no stale queue entry."""
+    ledger = Ledger("job")
+    ledger.queue(item("a", "failed"))
+    ledger.learn([item("a", "successful")])  # someone else reported it first
+    assert ledger.queue(item("a", "successful")) is False
+    assert ledger.queued == {}
+
+
+def test_an_update_pleo_holds_with_nothing_queued_is_simply_skipped() -> None:
+    """Re-queueing what Pleo already holds, with no queue entry for it, is not an error."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "failed")])
+    assert ledger.queue(item("a", "failed")) is False
+    assert ledger.queued == {}
+
+
+def test_a_matching_non_final_status_is_still_sent() -> None:
+    """Only a final status counts as held: a shared pending status is not an outcome."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending")])
+    assert ledger.queue(item("a", "pending")) is True
+
+
+def test_a_second_final_status_is_refused() -> None:
+    """Pleo keeps one outcome per item, so reporting another final status is refused."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "successful")])
+    refusal = "item a already has the final status 'successful' .*again as 'failed'"
+    with pytest.raises(ValueError, match=refusal):
+        ledger.queue(item("a", "failed"))
+    assert ledger.queued == {}
+
+
+def test_a_later_update_of_the_same_item_replaces_the_queued_one() -> None:
+    """One entry per item in the queue: the latest update wins."""
+    ledger = Ledger("job")
+    ledger.queue(item("a", "failed", failureReason="first"))
+    ledger.queue(item("a", "failed", failureReason="second"))
+    assert ledger.next_batch() == [item("a", "failed", failureReason="second")]
+
+
+def test_batches_take_the_oldest_updates_first_and_at_most_the_size() -> None:
+    """next_batch returns queued updates in the order they were queued, cut at the size."""
+    ledger = Ledger("job")
+    for n in range(250):
+        ledger.queue(item(f"e{n}", "successful"))
+    assert [u["accountingEntryId"] for u in ledger.next_batch(3)] == ["e0", "e1", "e2"]
+    assert len(ledger.next_batch()) == 100  # Pleo's limit per update is the default
+
+
+def test_learning_drops_queued_updates_pleo_already_holds() -> None:
+    """A read showing Pleo holds an update (e.g. after a timeout that landed) unqueues it."""
+    ledger = Ledger("job")
+    ledger.queue(item("a", "failed"))
+    ledger.queue(item("b", "successful"))
+    ledger.queue(item("c", "successful"))
+    ledger.learn([item("a", "failed"), item("b", "pending"), item("c", "failed")])
+    assert list(ledger.queued) == ["b", "c"]
+    assert ledger.in_pleo["a"] == item("a", "failed")
+
+
+def test_learning_keeps_a_copy_of_what_pleo_sent() -> None:
+    """Changing the item read from Pleo afterwards does not change the ledger."""
+    ledger = Ledger("job")
+    read = item("a", "pending")
+    ledger.learn([read])
+    read["status"] = "failed"
+    assert ledger.in_pleo["a"]["status"] == "pending"
+
+
+def test_entry_ids_are_compared_as_text() -> None:
+    """An integer entry id from one side and a string from the other name the same item."""
+    ledger = Ledger("job")
+    ledger.queue({"accountingEntryId": 7, "status": "successful"})
+    ledger.learn([{"accountingEntryId": "7", "status": "successful"}])
+    assert ledger.queued == {}
+
+
+def test_an_accepted_update_leaves_the_queue_and_counts_as_sent() -> None:
+    """A 200 moves each sent item from the queue into Pleo's view, merged with what Pleo had."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending", note="kept"), item("b", "pending")])
+    sent = [item("a", "failed", failureReason="x"), item("b", "successful")]
+    for update in sent:
+        ledger.queue(update)
+    ledger.accepted(sent, data=[], errors=[])
+    assert ledger.queued == {}
+    assert ledger.sent_count == 2
+    assert ledger.in_pleo["a"] == item("a", "failed", failureReason="x", note="kept")
+    assert ledger.not_final() == []
+
+
+def test_a_refused_item_becomes_a_rejection_and_is_not_counted() -> None:
+    """An item in the 200's errors leaves the queue as a rejection with Pleo's type and message."""
+    ledger = Ledger("job")
+    sent = [item("a", "failed"), item("b", "successful")]
+    for update in sent:
+        ledger.queue(update)
+    errors = [{"accountingEntryId": "a", "type": "INVALID", "message": "reason too long"}]
+    ledger.accepted(sent, data=[], errors=errors)
+    assert ledger.rejected == {"a": Rejection("a", "INVALID", "reason too long")}
+    assert ledger.queued == {}
+    assert ledger.sent_count == 1
+    assert "a" not in ledger.in_pleo
+    assert ledger.in_pleo["b"]["status"] == "successful"
+
+
+def test_a_refusal_without_type_or_message_is_recorded_with_empty_text() -> None:
+    """Missing fields in Pleo's error entry become empty strings, not the text 'None'."""
+    ledger = Ledger("job")
+    ledger.queue(item("a", "failed"))
+    ledger.accepted([item("a", "failed")], data=[], errors=[{"accountingEntryId": "a"}])
+    assert ledger.rejected["a"] == Rejection("a", "", "")
+
+
+def test_data_in_an_accepted_answer_is_learned() -> None:
+    """Items Pleo returns with a 200 update Pleo's view even when they were not sent."""
+    ledger = Ledger("job")
+    ledger.accepted([], data=[item("z", "successful")], errors=[])
+    assert ledger.finals() == [item("z", "successful")]
+    assert ledger.sent_count == 0
+
+
+def test_not_final_lists_pending_items_not_queued_in_pleos_order() -> None:
+    """What still needs a report: held by Pleo as not final and not waiting in the queue."""
+    ledger = Ledger("job")
+    ledger.learn(
+        [item("c", "pending"), item("a", "successful"), item("b", "pending"), item("d", "pending")]
+    )
+    ledger.queue(item("b", "failed"))
+    assert ledger.not_final() == ["c", "d"]
+
+
+def test_finals_are_the_items_pleo_holds_as_successful_or_failed() -> None:
+    """Only final statuses count as finished, in Pleo's order."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "failed"), item("b", "pending"), item("c", "successful")])
+    assert ledger.finals() == [item("a", "failed"), item("c", "successful")]
