@@ -13,6 +13,7 @@ import pytest
 
 from failreason import _extract
 from failreason._body import MAX_DEPTH, ParsedBody
+from failreason._bounds import MAX_MESSAGES
 from failreason._extract import ErrorSource, Extracted, Profile, extract, load_profile
 from failreason._paths import compile_path
 
@@ -180,17 +181,16 @@ def test_messages_differing_only_in_case_and_punctuation_are_one() -> None:
     assert extract(parsed(tree), None).messages == ("Account is closed.",)
 
 
-def test_containment_is_checked_up_to_the_documented_number_of_messages() -> None:
-    """At the limit a message repeated inside another is dropped; above it, it is kept."""
-    limit = _extract._MAX_CONTAINMENT
-
-    def tree(count: int) -> Any:
-        distinct = [{"message": f"Problem {n} occurred"} for n in range(count - 2)]
-        inner = [{"message": "Vendor gone"}, {"message": "Vendor gone: Acme"}]
-        return {"errors": inner + distinct}
-
-    assert "Vendor gone" not in extract(parsed(tree(limit)), None).messages
-    assert "Vendor gone" in extract(parsed(tree(limit + 1)), None).messages
+def test_containment_is_checked_among_the_messages_kept() -> None:
+    """A message repeated inside another is dropped; past ``MAX_MESSAGES`` none are kept."""
+    distinct = [{"message": f"Problem {n} occurred"} for n in range(MAX_MESSAGES + 3)]
+    inner = [{"message": "Vendor gone"}, {"message": "Vendor gone: Acme"}]
+    messages = extract(parsed({"errors": inner + distinct}), None).messages
+    assert "Vendor gone" not in messages
+    assert "Vendor gone: Acme" in messages
+    last_kept = MAX_MESSAGES - len(inner) - 1  # the cap counts messages before containment
+    assert f"Problem {last_kept} occurred" in messages
+    assert f"Problem {last_kept + 1} occurred" not in messages
 
 
 # --- loading profiles ----------------------------------------------------------------------

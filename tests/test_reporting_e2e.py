@@ -168,7 +168,7 @@ def test_a_hostile_reason_is_cleaned_and_capped_before_it_is_queued(how: str) ->
             outcome = report.complete()
         assert (outcome.successful, outcome.failed, outcome.rejected) == (2, 1, ())
         reason = sandbox.items(job_id)[1].failure_reason or ""
-        assert reason.startswith("Tax code \ufffd S25[31m is gone")
+        assert reason.startswith("Tax code \ufffd S25 is gone")  # the whole escape sequence dropped
         assert len(reason) <= 500
         assert all(ch.isprintable() for ch in reason)
 
