@@ -521,3 +521,19 @@ def test_real_errors_come_out_unchanged(redacted_outcomes: dict[str, tuple[objec
     plain = _outcomes(failreason.load())
     changed = {key for key, outcome in plain.items() if redacted_outcomes[key] != outcome}
     assert changed == HOLD_SECRETS | {"control"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("error=invalid_grant&refresh_token=abc12", id="form"),
+        pytest.param({"error": "invalid_grant", "client_secret": "hunter2hunter2"}, id="json"),
+    ],
+)
+def test_a_redacted_value_is_left_out_of_the_reason(
+    engine: failreason.Engine, body: object
+) -> None:
+    """The bookkeeper reads what went wrong, not a placeholder for what was hidden."""
+    result = engine.classify({"status": 400, "body": body})
+    assert result.failure_reason == "invalid_grant"
+    assert engine.signal({"status": 400, "body": body}).tree is not None

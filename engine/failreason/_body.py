@@ -30,7 +30,7 @@ from failreason._bounds import MAX_DEPTH, MAX_NODES, MAX_NUMBER_BITS
 from failreason._clean import html_text
 from failreason._decode import decode, unrepr_bytes
 from failreason._paths import JSON
-from failreason._redact import redact_markup, redact_tree
+from failreason._redact import REDACTED, redact_markup, redact_tree
 from failreason._sanitize import collapse, unescape, valid
 
 Kind = Literal["empty", "json", "xml", "html", "form", "text"]
@@ -347,7 +347,9 @@ def _render(tree: JSON) -> str:
 
 
 def _render_into(value: JSON, key: str, parts: list[str], depth: int) -> None:
-    if depth > MAX_DEPTH or value is None or value == "":
+    # A redacted value says nothing to a bookkeeper: "invalid_grant", not "invalid_grant;
+    # [redacted]". Rules still see it in the tree.
+    if depth > MAX_DEPTH or value is None or value in ("", REDACTED):
         return
     if isinstance(value, dict):
         for child_key, child in value.items():

@@ -78,7 +78,7 @@ def _shown_key(key: object) -> str:
         text = str.__str__(key)
         if len(text) <= 40 and text.isprintable():
             return repr(text)
-        return f"a text of {len(text)} characters"
+        return _text_of_length(len(text))
     return f"a key of type {_type_name(key)}"
 
 
@@ -145,7 +145,7 @@ def _system(value: Any) -> str | None:
 def _described(value: object) -> str:
     """What a rejected value was, without showing it."""
     if isinstance(value, str):
-        return f"a text of {len(value)} characters"
+        return _text_of_length(len(value))
     return f"a value of type {_type_name(value)}"
 
 
@@ -310,3 +310,7 @@ def _exception_text(exc: BaseException) -> str:
         text = ""
     text = _text(text) if isinstance(text, str) else ""
     return text.strip() if visible(text).strip() else _type_name(exc)
+
+
+def _text_of_length(length: int) -> str:
+    return f"a text of {length} character{'' if length == 1 else 's'}"

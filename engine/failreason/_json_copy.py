@@ -61,7 +61,7 @@ def copy_json(value: Any) -> Any:
             target[slot] = _scalar(source, budget, depth)
             continue
         if id(source) in ancestors:
-            raise NotJsonError(f"it contains itself (at depth {depth}); JSON cannot")
+            raise NotJsonError(f"it contains itself (at depth {depth}); JSON cannot hold a cycle")
         if depth >= MAX_DEPTH:
             continue  # too deep: left as None
         # Slots past the budget would stay empty: they are not even made.
