@@ -20,6 +20,7 @@ import math
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,3 +130,34 @@ def _recorded(fd: int) -> tuple[int | None, float]:
 
 def _holder(fd: int) -> int | None:
     return _recorded(fd)[0]
+
+
+class JobLocks:
+    """The job locks one client holds, shared by the sync and async clients."""
+
+    def __init__(self, base_url: str) -> None:
+        self._base_url = base_url
+        self._held: dict[str, JobLock] = {}
+
+    def hold(self, job_id: str, landing_window: float) -> float:
+        """Hold the job's lock; the seconds a killed predecessor's last write may still need."""
+        if job_id in self._held:
+            return 0.0
+        lock = self._held[job_id] = lock_job(self._base_url, job_id)
+        return min(lock.inherited_until - time.time(), landing_window)
+
+    def in_flight(self, job_id: str | None, until: float) -> None:
+        """Record that a write to ``job_id`` may land until ``until`` (0: it was answered)."""
+        lock = self._held.get(job_id) if job_id is not None else None
+        if lock is not None:
+            lock.in_flight_until(until)
+
+    def release(self, job_id: str) -> None:
+        lock = self._held.pop(job_id, None)
+        if lock is not None:
+            lock.release()
+
+    def release_all(self) -> None:
+        for lock in self._held.values():
+            lock.release()
+        self._held.clear()

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from failreason._engine import Engine
-from failreason._joblock import JobLock, lock_job
+from failreason._joblock import JobLocks
 from failreason._ledger import Ledger
 from failreason._outcome import (
     ReportOutcome,
@@ -67,7 +67,7 @@ class AsyncPleoClient:
         self._http = httpx.AsyncClient(transport=transport, **self.settings.httpx_options())
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
-        self._locks: dict[str, JobLock] = {}
+        self._locks = JobLocks(self.settings.base_url)
 
     def __repr__(self) -> str:
         return f"AsyncPleoClient(settings={self.settings!r})"
@@ -80,27 +80,8 @@ class AsyncPleoClient:
 
     async def aclose(self) -> None:
         """Close the connections and release every job lock this client holds."""
-        for lock in self._locks.values():
-            lock.release()
-        self._locks.clear()
+        self._locks.release_all()
         await self._http.aclose()
-
-    def _lock(self, job_id: str) -> float:
-        """Hold the job's lock; the seconds a killed predecessor's last write may still need."""
-        if job_id in self._locks:
-            return 0.0
-        lock = self._locks[job_id] = lock_job(self.settings.base_url, job_id)
-        return min(lock.inherited_until - time.time(), self.settings.landing_window)
-
-    def _in_flight(self, job_id: str | None, until: float) -> None:
-        lock = self._locks.get(job_id) if job_id is not None else None
-        if lock is not None:
-            lock.in_flight_until(until)
-
-    def _unlock(self, job_id: str) -> None:
-        lock = self._locks.pop(job_id, None)
-        if lock is not None:
-            lock.release()
 
     async def _send(
         self,
@@ -118,20 +99,20 @@ class AsyncPleoClient:
         while True:
             number += 1
             response, error = None, None
-            self._in_flight(job_id, time.time() + self.settings.landing_window)
+            self._locks.in_flight(job_id, time.time() + self.settings.landing_window)
             try:
                 response = await self._http.request(method, path, json=json, params=params)
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 error = exc
             if response is not None and not is_transient(response.status_code):
-                self._in_flight(job_id, 0.0)
+                self._locks.in_flight(job_id, 0.0)
                 return response
             elapsed = time.monotonic() - started - settling
             attempt = attempt_of(response, error)
             verdict = decide(self.settings.policy, attempt, number, elapsed, rng=self._rng)
             if not verdict.retry:
                 if response is not None:
-                    self._in_flight(job_id, 0.0)  # answered, if refused: nothing will land
+                    self._locks.in_flight(job_id, 0.0)  # answered, if refused: nothing will land
                     return response
                 url = self.settings.base_url + path
                 raise transport_failure(error, doing, verdict.reason, url, self.settings)
@@ -139,7 +120,7 @@ class AsyncPleoClient:
             if verdict.check_state_first and landed is not None:
                 before = time.monotonic()
                 if await self._settled(landed, settle_time(attempt, self.settings.settle)):
-                    self._in_flight(job_id, 0.0)
+                    self._locks.in_flight(job_id, 0.0)
                     return None
                 settling += time.monotonic() - before
 
@@ -190,16 +171,16 @@ class AsyncPleoClient:
 
     async def report(self, job_id: str, engine: Engine | None = None) -> AsyncReport:
         """Begin reporting a started job's items; reads what Pleo already holds."""
-        inherited = self._lock(job_id)
+        inherited = self._locks.hold(job_id, self.settings.landing_window)
         try:
             if inherited > 0:
                 await self._sleep(inherited)  # let an update a killed run sent land first
-                self._in_flight(job_id, 0.0)
+                self._locks.in_flight(job_id, 0.0)
             check_reportable(await self.job(job_id), job_id)
             ledger = Ledger(job_id)
             ledger.learn(await self.all_items(job_id))
         except BaseException:
-            self._unlock(job_id)
+            self._locks.release(job_id)
             raise
         return AsyncReport(self, ledger, engine)
 
@@ -303,5 +284,5 @@ class AsyncReport:
             job_types = default_engine(self._engine).job_failure_types
         event = job_event(self.ledger.finals(), job_types)
         await self._client._event(self.ledger.job_id, event, expect=event.event)
-        self._client._unlock(self.ledger.job_id)
+        self._client._locks.release(self.ledger.job_id)
         return ReportOutcome.of(self.ledger, event)
