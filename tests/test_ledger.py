@@ -160,3 +160,84 @@ def test_finals_are_the_items_pleo_holds_as_successful_or_failed() -> None:
     ledger = Ledger("job")
     ledger.learn([item("a", "failed"), item("b", "pending"), item("c", "successful")])
     assert ledger.finals() == [item("a", "failed"), item("c", "successful")]
+
+
+# --- a second reporter elsewhere ------------------------------------------------------------
+
+
+def test_an_item_turning_final_with_values_never_sent_was_written_elsewhere() -> None:
+    """Pending at the first read, final at a later one, and not by us: someone else's."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending")])
+    ledger.learn([item("a", "successful", externalId="JE-9")])
+    assert ledger.written_elsewhere == {"a": item("a", "successful", externalId="JE-9")}
+
+
+def test_an_item_turning_final_with_what_we_sent_is_ours() -> None:
+    """The read-back of our own update is recognised, extra fields Pleo adds included."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending")])
+    ledger.sending([item("a", "failed", failureReason="Tax code missing")])
+    ledger.learn([item("a", "failed", failureReason="Tax code missing", externalId=None)])
+    assert ledger.written_elsewhere == {}
+
+
+def test_an_item_turning_final_with_another_reason_was_written_elsewhere() -> None:
+    """Same status, different reason: another reporter's outcome, not ours."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending")])
+    ledger.sending([item("a", "failed", failureReason="Tax code missing")])
+    ledger.learn([item("a", "failed", failureReason="Account 4010 missing")])
+    assert set(ledger.written_elsewhere) == {"a"}
+
+
+def test_items_final_at_the_first_read_are_a_previous_runs_work() -> None:
+    """What Pleo held before this run began is not counted as another writer's."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "successful")])
+    ledger.learn([item("a", "successful")])
+    assert ledger.written_elsewhere == {}
+
+
+def test_an_item_still_pending_at_a_later_read_was_written_by_nobody() -> None:
+    """Only a final status is an outcome someone wrote."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending")])
+    ledger.learn([item("a", "in_progress")])
+    assert ledger.written_elsewhere == {}
+
+
+def test_an_update_for_an_item_written_elsewhere_is_dropped_and_not_queued_again() -> None:
+    """Pleo keeps the other writer's outcome: nothing of ours is sent for that item."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending")])
+    ledger.queue(item("a", "failed", failureReason="Tax code missing"))
+    ledger.learn([item("a", "successful")])
+    assert ledger.queued == {}
+    assert ledger.queue(item("a", "failed", failureReason="Tax code missing")) is False
+    assert ledger.queued == {}
+
+
+def test_a_refusal_as_already_final_marks_the_item_written_elsewhere() -> None:
+    """Pleo's "already final" for an item we read as pending means another writer was first."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending"), item("b", "pending")])
+    sent = [item("a", "successful"), item("b", "successful")]
+    errors = [
+        {"accountingEntryId": "a", "type": "EXPORT_ITEM_ALREADY_FINAL", "message": "final"},
+        {"accountingEntryId": "b", "type": "ACCOUNTING_ENTRY_DOES_NOT_EXIST", "message": "?"},
+    ]
+    ledger.accepted(sent, [], errors)
+    assert ledger.written_elsewhere == {"a": {"accountingEntryId": "a"}}
+    assert set(ledger.rejected) == {"a", "b"}
+
+
+def test_an_accepted_answer_holding_anothers_outcome_is_not_counted_as_sent() -> None:
+    """Pleo answering with someone else's final item keeps it, and our count stays honest."""
+    ledger = Ledger("job")
+    ledger.learn([item("a", "pending")])
+    update = item("a", "failed", failureReason="Tax code missing")
+    ledger.sending([update])
+    ledger.accepted([update], [item("a", "successful", externalId="JE-9")], [])
+    assert ledger.sent_count == 0
+    assert ledger.in_pleo["a"] == item("a", "successful", externalId="JE-9")
