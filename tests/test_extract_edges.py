@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from failreason import _extract
-from failreason._body import MAX_DEPTH, ParsedBody
-from failreason._bounds import MAX_MESSAGES
+from failreason._body import MAX_DEPTH, ParsedBody, parse_body
+from failreason._bounds import MAX_CODES, MAX_MESSAGES
 from failreason._extract import ErrorSource, Extracted, Profile, extract, load_profile
 from failreason._paths import compile_path
 
@@ -191,6 +191,52 @@ def test_containment_is_checked_among_the_messages_kept() -> None:
     last_kept = MAX_MESSAGES - len(inner) - 1  # the cap counts messages before containment
     assert f"Problem {last_kept} occurred" in messages
     assert f"Problem {last_kept + 1} occurred" not in messages
+
+
+def test_at_most_the_documented_number_of_messages_and_codes_are_kept() -> None:
+    """However many errors a body lists, the first MAX_MESSAGES and MAX_CODES are kept."""
+    errors = [{"message": f"Line {n} has no account", "code": f"E{n}"} for n in range(60)]
+    found = extract(parsed({"errors": errors}), None)
+    assert found.messages == tuple(f"Line {n} has no account" for n in range(MAX_MESSAGES))
+    assert found.codes == tuple(f"E{n}" for n in range(MAX_CODES))
+
+
+XERO = Profile(
+    "xero",
+    (ErrorSource(compile_path("Elements[].ValidationErrors[]"), (compile_path("Message"),)),),
+)
+
+
+@pytest.mark.parametrize("profile", [None, XERO], ids=["generic-walk", "profile"])
+def test_entities_in_json_text_are_decoded(profile: Profile | None) -> None:
+    """JSON carries entities as written, so the message decodes them, once."""
+    body = '{"Elements": [{"ValidationErrors": [{"Message": "Tax &amp; VAT code S25 is gone"}]}]}'
+    assert extract(parse_body(body), profile).messages == ("Tax & VAT code S25 is gone",)
+
+
+def test_entities_in_a_plain_text_body_are_decoded() -> None:
+    """A text body is the message as written, entities and all: decoded once."""
+    found = extract(parse_body("Tax &amp; VAT code S25 is gone"), None)
+    assert found.messages == ("Tax & VAT code S25 is gone",)
+
+
+XML_ERRORS = Profile("acme", (ErrorSource(compile_path("Error"), (compile_path("Message"),)),))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("<Error><Message>Use &amp;lt;b&amp;gt; here</Message></Error>", id="tree"),
+        pytest.param("<Error>Use &amp;lt;b&amp;gt; here</Error>", id="text"),
+        pytest.param("<html><body><p>Use &amp;lt;b&amp;gt; here</p></body></html>", id="html"),
+    ],
+)
+@pytest.mark.parametrize("profile", [None, XML_ERRORS], ids=["generic-walk", "profile"])
+def test_entities_a_parser_decoded_are_not_decoded_again(
+    body: str, profile: Profile | None
+) -> None:
+    """Markup text arrives decoded: "&amp;lt;" is the text "&lt;", never a live or stripped tag."""
+    assert extract(parse_body(body), profile).messages == ("Use &lt;b&gt; here",)
 
 
 # --- loading profiles ----------------------------------------------------------------------
