@@ -58,6 +58,21 @@ EXTRACTION_CASES = [
         (),
         id="netvisor-second-status-without-failed-or-timestamp",
     ),
+    pytest.param(
+        {
+            "system": "procountor",
+            "status": 400,
+            "body": {
+                "errors": [
+                    {"status": 400, "field": "partnerId", "message": "ERROR_BRN_CODE"},
+                    {"status": 400, "field": "date", "message": "CLOSED_FISCAL_PERIOD"},
+                ]
+            },
+        },
+        ("ERROR_BRN_CODE", "CLOSED_FISCAL_PERIOD"),
+        ("ERROR_BRN_CODE", "CLOSED_FISCAL_PERIOD"),
+        id="procountor-every-validation-code-is-message-and-code",
+    ),
 ]
 
 
@@ -149,6 +164,29 @@ NEAR_MISSES = [
         "netvisor.period-lock",
         "accounting_system_validation_failure",
         id="netvisor-category-only-counts-at-the-start",
+    ),
+    pytest.param(
+        {
+            "system": "procountor",
+            "status": 400,
+            "body": {
+                "errors": [{"status": 400, "field": "partnerId", "message": "ERROR_BRN_CODE"}]
+            },
+        },
+        "procountor.account-vat-combination",
+        "accounting_system_validation_failure",
+        id="procountor-business-id-code-is-no-account-problem",
+    ),
+    pytest.param(
+        {
+            "system": "procountor",
+            "stage": "receipt_upload",
+            "status": 400,
+            "body": {"errors": [{"status": 400, "message": "CLOSED_FISCAL_PERIOD"}]},
+        },
+        "procountor.closed-fiscal-period",
+        "receipt_upload_failure",
+        id="procountor-attachment-refusal-stays-a-receipt-failure",
     ),
 ]
 
