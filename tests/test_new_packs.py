@@ -26,6 +26,14 @@ NETVISOR_FAILED = (
     "</Status><TimeStamp>01.01.2018 12:00:00</TimeStamp></ResponseStatus></Root>"
 )
 
+SDATA_NOT_FOUND = (
+    "<sdata:diagnoses xmlns:sdata='http://schemas.sage.com/sdata/2008/1'><sdata:diagnosis>"
+    "<sdata:severity>error</sdata:severity><sdata:sdataCode>ResourceKindNotFound</sdata:sdataCode>"
+    "<sdata:applicationCode/><sdata:message>Unable to locate the specified object "
+    "'accounts50/GCRM/-'</sdata:message><sdata:stackTrace/><sdata:payloadPath/>"
+    "</sdata:diagnosis></sdata:diagnoses>"
+)
+
 EXTRACTION_CASES = [
     pytest.param(
         {
@@ -72,6 +80,12 @@ EXTRACTION_CASES = [
         ("ERROR_BRN_CODE", "CLOSED_FISCAL_PERIOD"),
         ("ERROR_BRN_CODE", "CLOSED_FISCAL_PERIOD"),
         id="procountor-every-validation-code-is-message-and-code",
+    ),
+    pytest.param(
+        {"system": "sage_50", "status": 404, "body": SDATA_NOT_FOUND},
+        ("Unable to locate the specified object 'accounts50/GCRM/-'",),
+        ("ResourceKindNotFound",),
+        id="sage-50-sdata-diagnosis-inside-diagnoses",
     ),
 ]
 
@@ -187,6 +201,12 @@ NEAR_MISSES = [
         "procountor.closed-fiscal-period",
         "receipt_upload_failure",
         id="procountor-attachment-refusal-stays-a-receipt-failure",
+    ),
+    pytest.param(
+        {"system": "sage_50", "status": 404, "body": SDATA_NOT_FOUND},
+        "sage_50.sdata-unavailable",
+        "accounting_system_validation_failure",
+        id="sage-50-wrong-resource-kind-is-no-outage",
     ),
 ]
 
