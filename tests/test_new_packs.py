@@ -34,6 +34,23 @@ SDATA_NOT_FOUND = (
     "</sdata:diagnosis></sdata:diagnoses>"
 )
 
+D365_CUSTOMER_GROUP_MESSAGE = (
+    "Write failed for table row of type 'CustCustomerV3Entity'. Infolog: Warning: "
+    "The value 'TESTIFY202' in field 'Customer group' is not found in the related "
+    "table 'Customer groups'."
+)
+
+D365_CUSTOMER_GROUP = {
+    "error": {
+        "code": "",
+        "message": "An error has occurred.",
+        "innererror": {
+            "message": D365_CUSTOMER_GROUP_MESSAGE,
+            "type": "Microsoft.Dynamics.Platform.Integration.Services.OData.AxODataWriteException",
+        },
+    }
+}
+
 EXTRACTION_CASES = [
     pytest.param(
         {
@@ -86,6 +103,12 @@ EXTRACTION_CASES = [
         ("Unable to locate the specified object 'accounts50/GCRM/-'",),
         ("ResourceKindNotFound",),
         id="sage-50-sdata-diagnosis-inside-diagnoses",
+    ),
+    pytest.param(
+        {"system": "dynamics_365_finance", "status": 400, "body": D365_CUSTOMER_GROUP},
+        (D365_CUSTOMER_GROUP_MESSAGE,),
+        ("Microsoft.Dynamics.Platform.Integration.Services.OData.AxODataWriteException",),
+        id="d365-finance-inner-error-over-the-wrapper",
     ),
 ]
 
@@ -207,6 +230,12 @@ NEAR_MISSES = [
         "sage_50.sdata-unavailable",
         "accounting_system_validation_failure",
         id="sage-50-wrong-resource-kind-is-no-outage",
+    ),
+    pytest.param(
+        {"system": "dynamics_365_finance", "status": 400, "body": D365_CUSTOMER_GROUP},
+        "dynamics_365_finance.vendor-unknown",
+        "accounting_system_validation_failure",
+        id="d365-finance-customer-group-is-no-vendor",
     ),
 ]
 
