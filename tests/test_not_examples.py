@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 import failreason
 from failreason._cli import main
 from failreason._examples import ExampleOutcome, run_examples
 from tests.conftest import WriteRules
 from tests.test_rule_files import problems_of
+
+RULES_DIR = Path(__file__).parent.parent / "rules"
 
 ACME = """\
 rules:
@@ -114,3 +117,11 @@ def test_the_test_command_reports_a_near_miss(
     assert status != 0
     assert f"{rules}/acme.yaml:9:9: acme.rate: FAILED: not_example 1 of rule acme.rate" in out
     assert out.splitlines()[-1].endswith(" passed, 1 failed")
+
+
+@pytest.mark.parametrize("name", ["generic", "common"])
+def test_every_generic_rule_has_three_near_misses(name: str) -> None:
+    """The generic layer decides for systems without a pack: each rule says what it leaves alone."""
+    data = yaml.safe_load((RULES_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    few = {rule["id"]: len(rule.get("not_examples", [])) for rule in data["rules"]}
+    assert {rule: count for rule, count in few.items() if count < 3} == {}
