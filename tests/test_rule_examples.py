@@ -19,10 +19,13 @@ def test_every_built_in_rule_has_an_example() -> None:
 
 @pytest.mark.parametrize(
     "outcome",
-    [pytest.param(o, id=f"{o.rule.id}-{i}") for i, o in enumerate(OUTCOMES)],
+    [
+        pytest.param(o, id=f"{o.rule.id}-{'not-' if o.negative else ''}{i}")
+        for i, o in enumerate(OUTCOMES)
+    ],
 )
 def test_rule_example(outcome: ExampleOutcome) -> None:
-    """The example is decided by its own rule, with the reason it states."""
+    """An example is decided by its own rule, with its reason; a near miss is not."""
     assert outcome.problem is None, str(outcome)
 
 

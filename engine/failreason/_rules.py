@@ -19,6 +19,7 @@ from failreason._compile import compile_matcher
 from failreason._errors import Location, Problem, RuleFileError, RulesDirectoryError
 from failreason._extract import Profile, load_profile
 from failreason._match import All, Matcher, OneOf
+from failreason._not_examples import NotExample, read_not_examples, unknown_rule_problems
 from failreason._readfile import UnreadableFileError, read_text_file
 from failreason._render import (
     CONTEXT_NAMES,
@@ -29,7 +30,8 @@ from failreason._render import (
     read_template_sources,
 )
 from failreason._schema import schema_problems, suggest
-from failreason._vocabulary import RETRYABLE_BY_DEFAULT
+from failreason._stage_scope import dead_scope, stage_scope
+from failreason._vocabulary import RETRYABLE_BY_DEFAULT, STAGES
 from failreason._yaml import DocPath, LocatedDocument, format_path, load_yaml
 
 # The largest built-in rule file is 32 KB; a file a hundred times that is a mistake or an attack.
@@ -69,6 +71,8 @@ class Rule:
     location: Location
     description: str = ""
     examples: tuple[Example, ...] = field(default=(), repr=False)
+    not_examples: tuple[NotExample, ...] = field(default=(), repr=False)
+    stages: frozenset[str] | None = None  # its stage scope; None: every stage
 
     @property
     def specific(self) -> bool:
@@ -132,6 +136,8 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
         by_id.update({rule.id: rule for rule in rules})
         profiles.update(layer_profiles)
         job_types.update(loader.job_types.pop(rank, {}))
+    for problem in unknown_rule_problems(by_id):
+        problems.add(3, problem)
     if problems.problems:
         raise RuleFileError(problems.sorted())
     ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))
@@ -240,22 +246,35 @@ class _RuleLoader:
         if not isinstance(rules, list):
             return []
         system = doc.data.get("system") if isinstance(doc.data.get("system"), str) else None
+        file_stages = None if _under(broken, ("stages",)) else doc.data.get("stages")
         compiled = []
         for index, data in enumerate(rules):
             at: DocPath = ("rules", index)
             if isinstance(data, dict) and not _under(broken, at):
-                rule = self._rule(doc, at, data, system, rank)
+                scope = stage_scope(
+                    data["type"], system is not None, file_stages, data.get("stages")
+                )
+                rule = self._rule(doc, at, data, system, rank, scope)
                 if rule is not None:
                     compiled.append(rule)
         return compiled
 
     def _rule(
-        self, doc: LocatedDocument, at: DocPath, data: dict[str, Any], system: str | None, rank: int
+        self,
+        doc: LocatedDocument,
+        at: DocPath,
+        data: dict[str, Any],
+        system: str | None,
+        rank: int,
+        scope: frozenset[str] | None,
     ) -> Rule | None:
         def report(path: DocPath, message: str) -> None:
             self.problems.add(2, Problem(doc.locate(path), message, format_path(path)))
 
         matcher = compile_matcher(data["match"], (*at, "match"), report)
+        if scope is not None and scope != frozenset(STAGES):
+            self._check_scope(doc, at, data, scope)
+            matcher = All((OneOf("stage", scope), matcher))
         if system is not None:
             matcher = All((OneOf("system", frozenset({system})), matcher))
         template = self._template(doc, at, data, matcher)
@@ -278,7 +297,19 @@ class _RuleLoader:
                 Example(e["input"], e.get("reason"), doc.locate((*at, "examples", i)))
                 for i, e in enumerate(data.get("examples", []))
             ),
+            not_examples=read_not_examples(doc, at, data),
+            stages=scope,
         )
+
+    def _check_scope(
+        self, doc: LocatedDocument, at: DocPath, data: dict[str, Any], scope: frozenset[str]
+    ) -> None:
+        """A rule whose own ``stage`` lies outside its stage scope can never decide anything."""
+        found = dead_scope(data["id"], data["match"], scope)
+        if found is None:
+            return
+        message, hint = found
+        self.problems.add(2, Problem(doc.locate((*at, "match")), message, format_path(at), hint))
 
     def _template(
         self, doc: LocatedDocument, at: DocPath, data: dict[str, Any], matcher: Matcher

@@ -83,7 +83,7 @@ def _explain(error: ValidationError, doc: LocatedDocument) -> Iterator[Problem]:
         return
     if error.validator == "enum":
         key = _last_key(path)
-        what = "failureReasonType" if key == "type" else key or "value"
+        what = {"type": "failureReasonType", "stages": "stage"}.get(key, key or "value")
         yield Problem(
             doc.locate(path),
             f"unknown {what} {instance!r}",
