@@ -192,3 +192,20 @@ def test_system_and_stage(write_rules: WriteRules) -> None:
     assert decides(engine, {"system": "fortnox"})
     assert not decides(engine, {"system": "fortnox", "stage": "receipt_upload"})
     assert not decides(engine, {"system": "myob"})
+
+
+def test_a_regex_for_empty_text_still_holds_when_there_are_no_words(
+    write_rules: WriteRules,
+) -> None:
+    """Reading identifiers as words adds texts to search; an empty message is still searched."""
+    engine = engine_with(write_rules, "{regex: '^$'}")
+    assert decides(engine, {"status": 400})
+    assert not decides(engine, {"status": 400, "body": "ACCESS_DENIED"})
+
+
+def test_words_come_from_messages_and_codes_only(write_rules: WriteRules) -> None:
+    """An identifier in params or headers is not read as words by `contains`."""
+    engine = engine_with(write_rules, "{contains: [access denied]}")
+    assert decides(engine, {"code": "ACCESS_DENIED"})
+    assert not decides(engine, {"params": {"journal": "ACCESS_DENIED"}})
+    assert not decides(engine, {"headers": {"X-Reason": "ACCESS_DENIED"}})

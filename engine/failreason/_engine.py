@@ -22,6 +22,7 @@ from failreason._rules import Layer, Rule, RuleSet, load_rule_set
 from failreason._sanitize import collapse, visible
 from failreason._signal import Signal
 from failreason._vocabulary import MAX_REASON_LENGTH
+from failreason._words import words_text
 
 # Used only when every rule failed to render: the built-in fallback rule normally answers.
 _LAST_RESORT_TYPE = "accounting_system_validation_failure"
@@ -157,6 +158,7 @@ class Engine:
             tree=parsed.tree,
             params=redact_tree(envelope.params),
             headers=redact_tree(envelope.headers),
+            words=words_text(messages, codes),
         )
 
     def _system_for_host(self, host: str | None) -> str | None:

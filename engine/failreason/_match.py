@@ -84,12 +84,14 @@ class StatusIn:
 
 @dataclass(frozen=True)
 class Contains:
-    """The message text contains one of the needles (folded: case and accents ignored)."""
+    """The message text, or the words of an identifier-shaped message or of a code, contains
+    one of the needles (folded: case and accents ignored)."""
 
     needles: tuple[str, ...]
 
     def match(self, signal: Signal) -> Captures | None:
-        return {} if any(n in signal.text.folded for n in self.needles) else None
+        text, words = signal.text.folded, signal.words.folded
+        return {} if any(n in text or n in words for n in self.needles) else None
 
     def capture_names(self) -> frozenset[str]:
         return frozenset()
@@ -100,15 +102,22 @@ class Contains:
 
 @dataclass(frozen=True)
 class Matches:
-    """The message text matches one of the regexes; the first that matches gives captures."""
+    """The message text matches one of the regexes; the first that matches gives captures.
+
+    Only when none matches the text are they tried, in order, on the words of the
+    identifier-shaped messages and codes: a rule that matched the text before still captures
+    what it captured. A value captured from the words is the identifier's own spelling.
+    """
 
     regexes: tuple[Regex, ...]
 
     def match(self, signal: Signal) -> Captures | None:
-        for regex in self.regexes:
-            captures = regex.search(signal.text)
-            if captures is not None:
-                return captures
+        texts = (signal.text, signal.words) if signal.words.folded else (signal.text,)
+        for text in texts:
+            for regex in self.regexes:
+                captures = regex.search(text)
+                if captures is not None:
+                    return captures
         return None
 
     def capture_names(self) -> frozenset[str]:

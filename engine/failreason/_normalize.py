@@ -26,7 +26,15 @@ class FoldedText:
     origin: Sequence[int]
 
     def original_span(self, start: int, end: int) -> str:
-        """The original text behind ``folded[start:end]``."""
+        """The original text behind ``folded[start:end]``, without whitespace at its ends.
+
+        The ends are trimmed on the folded side first: a space that was put between the
+        words of an identifier (see ``_words``) stands for no character of the original.
+        """
+        while start < end and self.folded[start].isspace():
+            start += 1
+        while end > start and self.folded[end - 1].isspace():
+            end -= 1
         if start >= end:
             return ""
         return self.original[self.origin[start] : self.origin[end - 1] + 1]
