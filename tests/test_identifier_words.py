@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 
 import failreason
 from failreason import _engine
+from failreason._cli import main
 from failreason._normalize import FoldedText, fold
 from failreason._words import MAX_IDENTIFIER_CHARS, split_identifier, words_text
+from tests.test_cli_exits import feed
 
 CATALOGUE = Path(__file__).parent / "identifier-errors.jsonl"
 
@@ -270,3 +272,12 @@ def test_words_classify_more_of_the_catalogue_and_lose_none(
     monkeypatch.setattr(_engine, "words_text", lambda messages, codes: fold(""))
     text_only = hits(engine)
     assert text_only < with_words
+
+
+def test_explain_shows_the_words_an_identifier_was_read_as(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule author sees which words ``contains`` and ``regex`` were given."""
+    feed(monkeypatch, b'{"code": "DocumentTooLarge"}\n')
+    assert main(["explain"]) == 0
+    assert "  words: document too large\n" in capsys.readouterr().out

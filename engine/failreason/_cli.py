@@ -190,6 +190,7 @@ def _format_explanation(number: int, explanation: Explanation) -> str:
         f"line {number}: system={signal.system} stage={signal.stage} status={signal.status}",
         f"  codes: {', '.join(signal.codes) or '-'}",
         *(f"  message: {m}" for m in signal.messages),
+        *(f"  words: {w}" for w in signal.words.folded.splitlines()),  # identifiers, split
     ]
     for step in explanation.steps:
         if step.captures is None:
