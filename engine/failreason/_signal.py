@@ -26,3 +26,4 @@ class Signal:
     tree: Any = None
     params: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # what the user should hear about the envelope (_systems)
