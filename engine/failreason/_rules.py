@@ -134,7 +134,7 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
         by_id.update({rule.id: rule for rule in rules})
         profiles.update(layer_profiles)
         job_types.update(loader.job_types.pop(rank, {}))
-    system_ids = loader.system_ids.build(rule.matcher for rule in by_id.values())
+    system_ids = loader.system_ids.build(by_id.values())
     if problems.problems:
         raise RuleFileError(problems.sorted())
     ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))

@@ -24,7 +24,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from failreason._errors import EnvelopeError, Location, Problem
 from failreason._match import All, AnyOf, Matcher, OneOf
@@ -41,12 +41,9 @@ def normalised_id(text: str) -> str | None:
     """``text`` in the id form (``"QuickBooks Online"`` → ``quickbooks_online``), or None.
 
     Case is folded and runs of spaces, hyphens, dots and underscores become one underscore;
-    anything else (accents, other punctuation) cannot be part of an id.
+    anything else (accented letters, other punctuation) cannot be part of an id.
     """
-    lowered = text.strip().lower()
-    if not lowered.isascii():
-        return None
-    candidate = _SEPARATORS.sub("_", lowered).strip("_")
+    candidate = _SEPARATORS.sub("_", text.strip().lower()).strip("_")
     return candidate if _ID.fullmatch(candidate) else None
 
 
@@ -163,6 +160,17 @@ def _codes_in(matcher: AnyOf) -> set[str]:
     }
 
 
+class RuleLike(Protocol):
+    """What the checks need of a loaded rule (``_rules.Rule``)."""
+
+    @property
+    def matcher(self) -> Matcher: ...
+    @property
+    def systems(self) -> frozenset[str]: ...
+    @property
+    def location(self) -> Location: ...
+
+
 @dataclass(frozen=True)
 class _Entry:
     """One alias (or ambiguous id) as written, and where."""
@@ -178,20 +186,24 @@ class SystemIdsReader:
     """Gathers ``systems:`` and ``ambiguous:`` from every rule file, then checks and indexes them.
 
     ``report`` receives every problem, located: an alias of an unknown system, an alias defined
-    twice in one layer (or taken by another system's id), an id that cannot be typed.
+    twice in one layer (or taken by another system's id), an id that cannot be typed, a rule
+    restricted to an alias (which no envelope reaches: the alias resolves to its system).
+
+    Layers take precedence as rules do: your alias replaces a built-in one of the same id, and
+    a system your rules declare (or a pack of yours) wins over a built-in alias it spells.
     """
 
     def __init__(self, report: Callable[[Problem], None]) -> None:
         self._report = report
         self._names: dict[str, tuple[int, str, Location]] = {}  # id → its declaration
-        self._packs: set[str] = set()
+        self._ranks: dict[str, int] = {}  # known system → the highest-precedence layer saying so
         self._extending: list[tuple[str, Location, str]] = []  # entries without a name
         self._entries: list[_Entry] = []
 
     def read(self, doc: LocatedDocument, broken: tuple[str, ...], rank: int) -> None:
         """Take what ``doc`` declares; parts the schema rejected (``broken``) are skipped."""
         if isinstance(doc.data.get("system"), str):
-            self._packs.add(doc.data["system"])
+            self._know(doc.data["system"], rank)
         systems = doc.data.get("systems")
         if isinstance(systems, dict) and not _rejected(broken, "systems"):
             for system, spec in systems.items():
@@ -210,10 +222,14 @@ class SystemIdsReader:
                 message = f"system {system!r} is already declared at {earlier[2]}"
                 self._report(Problem(location, message, format_path((*at, "name"))))
             self._names[system] = (rank, spec["name"], location)  # a user layer's name wins
+            self._know(system, rank)
         else:
             self._extending.append((system, doc.locate(at, key=True), format_path(at)))
         for index, alias in enumerate(spec.get("aliases", [])):
             self._add(doc, rank, (*at, "aliases", index), alias, system, key=False)
+
+    def _know(self, system: str, rank: int) -> None:
+        self._ranks[system] = min(rank, self._ranks.get(system, rank))
 
     def _add(
         self,
@@ -236,9 +252,10 @@ class SystemIdsReader:
             return
         self._entries.append(_Entry(id_key(normal), target, rank, location, format_path(at)))
 
-    def build(self, matchers: Iterable[Matcher]) -> SystemIds:
+    def build(self, rules: Iterable[RuleLike]) -> SystemIds:
         """The index of everything read, with every problem reported on the way."""
-        known = set(self._names) | self._packs
+        rules = tuple(rules)
+        known = set(self._ranks)
         for system, location, path in self._extending:
             if system not in known:
                 self._unknown(system, known, location, path, "aliases for")
@@ -246,12 +263,11 @@ class SystemIdsReader:
         ambiguous: dict[str, tuple[str, ...]] = {}
         first: dict[tuple[int, str], _Entry] = {}
         for entry in sorted(self._entries, key=lambda e: -e.rank):  # built-ins first
-            if not self._acceptable(entry, index, known, first):
+            if not self._acceptable(entry, known, first):
                 continue
             first[(entry.rank, entry.key)] = entry
-            if isinstance(entry.target, str):
+            if isinstance(entry.target, str):  # resolve() reads the index first
                 index[entry.key] = entry.target
-                ambiguous.pop(entry.key, None)
             else:
                 ambiguous[entry.key] = entry.target
                 index.pop(entry.key, None)
@@ -259,12 +275,25 @@ class SystemIdsReader:
             system: self._names[system][1] if system in self._names else ""
             for system in sorted(known)
         }
-        return SystemIds(names, index, ambiguous, validation_codes(matchers))
+        self._check_rules(rules, index, known)
+        return SystemIds(names, index, ambiguous, validation_codes(r.matcher for r in rules))
+
+    def _check_rules(
+        self, rules: tuple[RuleLike, ...], index: Mapping[str, str], known: set[str]
+    ) -> None:
+        for rule in rules:
+            for system in sorted(rule.systems - known):
+                target = index.get(id_key(system))
+                if target is not None:
+                    message = (
+                        f"rule is for system {system!r}, an alias: envelopes that say "
+                        f"{system!r} reach the rules as {target!r}, so it never applies"
+                    )
+                    self._report(Problem(rule.location, message, hint=f"name {target!r}"))
 
     def _acceptable(
         self,
         entry: _Entry,
-        index: Mapping[str, str],
         known: set[str],
         first: Mapping[tuple[int, str], _Entry],
     ) -> bool:
@@ -279,6 +308,8 @@ class SystemIdsReader:
             return False
         owner = next((s for s in known if id_key(s) == entry.key), None)
         if owner is not None and owner != entry.target:
+            if self._ranks[owner] < entry.rank:
+                return False  # your own system of that id wins over a built-in alias
             message = f"alias is already the id of system {owner!r}"
             self._report(Problem(entry.location, message, entry.path))
             return False
