@@ -603,3 +603,21 @@ def test_lint_locates_a_rule_restricted_to_an_alias(write_rules: WriteRules) -> 
         f"{rules}/mine.yaml:2:5: rule is for system 'qbo', an alias: envelopes that say 'qbo' "
         "reach the rules as 'quickbooks_online', so it never applies; name 'quickbooks_online'"
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("systems: {123: {name: X}}\n", id="number-as-system"),
+        pytest.param("ambiguous: {123: [xero, fortnox]}\n", id="number-as-ambiguous-id"),
+        pytest.param("ambiguous: {true: [xero, fortnox]}\n", id="boolean-as-ambiguous-id"),
+        pytest.param("systems: {acme: {name: A, aliases: [1]}}\n", id="number-as-alias"),
+        pytest.param("ambiguous: {x: [xero]}\n", id="one-candidate"),
+        pytest.param("systems: {acme: }\n", id="null-entry"),
+    ],
+)
+def test_a_malformed_systems_file_is_a_located_problem(write_rules: WriteRules, text: str) -> None:
+    """Keys and values of the wrong kind are schema problems, never an internal error."""
+    rules = write_rules(systems=text)
+    (problem,) = problems_of(rules)
+    assert problem.startswith(f"{rules}/systems.yaml:1:")

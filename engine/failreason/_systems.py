@@ -34,6 +34,7 @@ MAX_ID_LENGTH = 64
 _ID = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_ID_LENGTH - 1}}}")
 _SEPARATORS = re.compile(r"[\s._-]+")
 _SHOWABLE_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_MAX_REMEMBERED = 1024
 _CUTOFF = 0.75  # "zero" for xero (0.75) is a typo worth a word; "sage_300" for sage_200 too
 
 
@@ -68,6 +69,8 @@ class SystemIds:
     index: Mapping[str, str] = field(default_factory=dict)  # key of an id or alias → id
     ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # key → ids
     validation_codes: frozenset[str] = frozenset()
+    # Suggestions for unknown ids, remembered: a connector sends the same one again and again.
+    _suggested: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def canonical(self, system: str) -> str | None:
         """The canonical id ``system`` (any spelling) stands for, or None when not known."""
@@ -97,16 +100,27 @@ class SystemIds:
         return Resolved(system, tuple(warnings))
 
     def _system_warning(self, system: str, generic: str) -> list[str]:
+        # Quoting the id is safe: only an ambiguous one, or one close to a known id, is
+        # quoted, and no credential is either.
         candidates = self.ambiguous.get(id_key(system))
         if candidates:
             listed = ", ".join(repr(c) for c in candidates)
             return [f"system {system!r} may mean any of {listed}, {generic}; name one of them"]
-        close = difflib.get_close_matches(id_key(system), self.index, n=5, cutoff=_CUTOFF)
-        ids = list(dict.fromkeys(self.index[key] for key in close))[:2]
+        ids = self._close_ids(id_key(system))
         if not ids:
             return []  # a system without a pack: the generic layer is what it gets, as documented
         hint = " or ".join(repr(i) for i in ids)
         return [f"system {system!r} is not known, {generic}; did you mean {hint}?"]
+
+    def _close_ids(self, key: str) -> tuple[str, ...]:
+        """At most two known ids close to ``key``, best first."""
+        found = self._suggested.get(key)
+        if found is None:
+            close = difflib.get_close_matches(key, self.index, n=5, cutoff=_CUTOFF)
+            found = tuple(dict.fromkeys(self.index[k] for k in close))[:2]
+            if len(self._suggested) < _MAX_REMEMBERED:  # bounded, whatever callers send
+                self._suggested[key] = found
+        return found
 
     def _code_warnings(self, codes: tuple[str, ...], unmatched: str) -> list[str]:
         known = self.validation_codes
