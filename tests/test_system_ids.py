@@ -621,3 +621,15 @@ def test_a_malformed_systems_file_is_a_located_problem(write_rules: WriteRules, 
     rules = write_rules(systems=text)
     (problem,) = problems_of(rules)
     assert problem.startswith(f"{rules}/systems.yaml:1:")
+
+
+def test_reload_reads_aliases_again(write_rules: WriteRules) -> None:
+    """``engine.reload()`` takes a changed systems file, warnings remembered before included."""
+    rules = write_rules(systems="systems:\n  xero:\n    aliases: [books]\n")
+    engine = failreason.load(rules)
+    assert engine.classify({"system": "bookz", "body": "x"}).warnings
+    (rules / "systems.yaml").write_text("systems:\n  xero:\n    aliases: [bookz]\n")
+    engine.reload()
+    assert engine.signal({"system": "bookz"}).system == "xero"
+    assert engine.classify({"system": "bookz", "body": "x"}).warnings == ()
+    assert engine.canonical_system("books") is None
