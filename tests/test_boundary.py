@@ -270,7 +270,7 @@ class BrokenMapping(Mapping[str, Any]):
     [
         pytest.param({"status": SECRET}, id="status"),
         pytest.param({"status": 10**9}, id="status-range"),
-        pytest.param({"system": SECRET.upper() + " x"}, id="system"),
+        pytest.param({"system": SECRET.upper() + " x!"}, id="system"),
         pytest.param({"stage": SECRET}, id="stage"),
         pytest.param({"message": [SECRET]}, id="message"),
         pytest.param({"code": [SECRET]}, id="code"),

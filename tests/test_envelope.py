@@ -26,9 +26,7 @@ import failreason
         pytest.param(
             {"stage": "receipt-upload"}, "did you mean 'receipt_upload'?", id="stage-hint"
         ),
-        pytest.param(
-            {"system": "Quick Books"}, "'system' must be a lower-case system id", id="system"
-        ),
+        pytest.param({"system": "Quick Books!"}, "'system' must be a system id", id="system"),
         pytest.param({"headers": ["Retry-After"]}, "'headers' must be a mapping", id="headers"),
         pytest.param({"message": 3}, "'message' must be a text", id="message"),
         pytest.param({"code": 1.5}, "'code' must be a text or a whole number", id="code"),

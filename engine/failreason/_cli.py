@@ -84,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         "classify", help="classify raw errors, one JSON envelope per line, to JSON Lines"
     )
     _engine_options(classify)
+    _strict_option(classify)
     classify.add_argument("input", nargs="?", default="-", metavar="FILE|-")
     classify.set_defaults(run=_classify)
 
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
         "explain", help="show which rules each raw error met, and why the winner won"
     )
     _engine_options(explain)
+    _strict_option(explain)
     explain.add_argument("input", nargs="?", default="-", metavar="FILE|-")
     explain.set_defaults(run=_explain)
 
@@ -127,8 +129,16 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--templates", metavar="DIR", help="your templates, found first")
 
 
+def _strict_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="an ambiguous or misspelt system id or validation code fails its line",
+    )
+
+
 def _engine(args: argparse.Namespace) -> Engine:
-    return load(args.rules, args.templates)
+    return load(args.rules, args.templates, strict=getattr(args, "strict", False))
 
 
 _JSON_KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
@@ -168,6 +178,8 @@ def _classify(args: argparse.Namespace, out: IO[str]) -> int:
             status = SOME_FAILED
         else:
             record = outcome.to_json()
+            for warning in outcome.warnings:  # also in the record, for a program reading it
+                _say(f"failreason: line {number}: warning: {warning}")
         out.write(dumps(record) + "\n")
         out.flush()  # a connector reading our output line by line must not wait for the end
     return status
@@ -191,6 +203,7 @@ def _format_explanation(number: int, explanation: Explanation) -> str:
         f"  codes: {', '.join(signal.codes) or '-'}",
         *(f"  message: {m}" for m in signal.messages),
         *(f"  words: {w}" for w in signal.words.folded.splitlines()),  # identifiers, split
+        *(f"  warning: {w}" for w in signal.warnings),
     ]
     for step in explanation.steps:
         if step.captures is None:

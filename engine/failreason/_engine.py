@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,12 +62,28 @@ class Explanation:
 class Engine:
     """Classifies raw errors with an ordered rule set; build one with ``failreason.load()``."""
 
-    def __init__(self, rule_set: RuleSet, layers: Sequence[Layer] = ()) -> None:
+    def __init__(
+        self, rule_set: RuleSet, layers: Sequence[Layer] = (), *, strict: bool = False
+    ) -> None:
         # Rules, profiles and job types are one immutable snapshot behind one attribute:
         # reload() replaces it whole, and each classify reads it once (see _pinned).
         self._snapshot = rule_set
         self._layers = tuple(layers)  # where the rule set came from, for reload()
         self._reload_lock = threading.Lock()
+        self._strict = strict
+
+    @property
+    def strict(self) -> bool:
+        """Whether an ambiguous or misspelt system id or validation code is an EnvelopeError.
+
+        Otherwise it is classified (without the rules it missed) and the Classification's
+        ``warnings`` say what was wrong.
+        """
+        return self._strict
+
+    def canonical_system(self, system: str) -> str | None:
+        """The canonical id of a system id or alias in any spelling, or None when not known."""
+        return self._snapshot.system_ids.canonical(system)
 
     @property
     def _rules(self) -> tuple[Rule, ...]:
@@ -119,8 +136,8 @@ class Engine:
         for step in engine._try_rules(signal):
             result = step.classification()
             if result is not None:
-                return result
-        return _last_resort(signal)
+                return _warned(result, signal)
+        return _warned(_last_resort(signal), signal)
 
     def explain(self, raw: object, **context: Any) -> Explanation:
         """Every rule tried on ``raw`` in order, up to the one that decided."""
@@ -131,13 +148,16 @@ class Engine:
             steps.append(step)
             result = step.classification()
             if result is not None:
-                return Explanation(signal, tuple(steps), result)
-        return Explanation(signal, tuple(steps), _last_resort(signal))
+                return Explanation(signal, tuple(steps), _warned(result, signal))
+        return Explanation(signal, tuple(steps), _warned(_last_resort(signal), signal))
 
     def signal(self, raw: object, **context: Any) -> Signal:
         """The normalised form of ``raw`` that rules see."""
         envelope = to_envelope(raw, context)
-        system = envelope.system or self._system_for_host(envelope.host)
+        ids = self._snapshot.system_ids.resolve(
+            envelope.system, envelope.stage, envelope.codes, strict=self._strict
+        )
+        system = ids.system or self._system_for_host(envelope.host)
         if envelope.stage == "receipt_download":
             system = None  # the receipt comes from Pleo: no accounting system's pack applies
         profile: Profile | None = self._profiles.get(system) if system else None
@@ -159,6 +179,7 @@ class Engine:
             params=redact_tree(envelope.params),
             headers=redact_tree(envelope.headers),
             words=words_text(messages, codes),
+            warnings=ids.warnings,
         )
 
     def _system_for_host(self, host: str | None) -> str | None:
@@ -208,6 +229,10 @@ def _render(rule: Rule, signal: Signal, captures: Mapping[str, str]) -> str:
     if not text:
         raise RenderError(f"template {rule.template.name!r} rendered an empty reason")
     return text
+
+
+def _warned(result: Classification, signal: Signal) -> Classification:
+    return dataclasses.replace(result, warnings=signal.warnings) if signal.warnings else result
 
 
 def _last_resort(signal: Signal) -> Classification:

@@ -14,7 +14,6 @@ a secret). A body or params value that contains itself is an EnvelopeError: it i
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,10 +30,10 @@ from failreason._bounds import (
 from failreason._errors import EnvelopeError
 from failreason._json_copy import NotJsonError, copy_json
 from failreason._sanitize import valid, visible
+from failreason._systems import MAX_ID_LENGTH, normalised_id
 from failreason._vocabulary import DEFAULT_STAGE, STAGES
 
 KEYS = ("system", "stage", "status", "headers", "body", "message", "code", "params")
-_SYSTEM_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -131,13 +130,19 @@ def _text(value: str) -> str:
 
 
 def _system(value: Any) -> str | None:
+    """The id form of what the user typed ("QuickBooks Online" → quickbooks_online).
+
+    Aliases are resolved later, by the engine, against the systems its rule files declare.
+    """
     if value is None:
         return None
-    text = _text(value).strip().lower() if isinstance(value, str) else None
-    if text is None or not _SYSTEM_ID.fullmatch(text):
+    text = normalised_id(_text(value)) if isinstance(value, str) else None
+    if text is None:
         raise EnvelopeError(
-            "'system' must be a lower-case system id such as 'xero' or 'quickbooks_online' "
-            f"(letters, digits and underscores, at most 64); got {_described(value)}"
+            "'system' must be a system id such as 'xero', 'quickbooks_online' or "
+            "'Business Central' (ASCII letters and digits, separated by spaces, hyphens, dots "
+            f"or underscores, starting with a letter, at most {MAX_ID_LENGTH}); "
+            f"got {_described(value)}"
         )
     return text
 

@@ -22,6 +22,8 @@ def builtin_dir(name: str) -> Path:
 def load(
     rules_dir: str | os.PathLike[str] | None = None,
     templates_dir: str | os.PathLike[str] | None = None,
+    *,
+    strict: bool = False,
 ) -> Engine:
     """An engine with the built-in rules, plus the user's rules and templates when given.
 
@@ -29,12 +31,15 @@ def load(
     replaces it; a user template replaces the built-in one of the same name. Raises
     RuleFileError listing every problem in the files, or its RulesDirectoryError when a
     directory given does not exist.
+
+    ``strict``: an ambiguous or misspelt system id or validation code in an envelope is an
+    EnvelopeError instead of a warning on the Classification (see ``Engine.strict``).
     """
     layers: list[Layer] = []
     if rules_dir is not None or templates_dir is not None:
         layers.append(_user_layer(rules_dir, templates_dir))
     layers.append(Layer(builtin_dir("rules"), builtin_dir("templates"), "rules", "templates"))
-    return Engine(load_rule_set(layers), layers)
+    return Engine(load_rule_set(layers), layers, strict=strict)
 
 
 def _user_layer(

@@ -17,6 +17,9 @@ class Classification:
     ``failure_reason_type`` and ``failure_reason`` are what Pleo shows; ``rule_id`` names the
     rule that decided; ``captures`` are the values it took from the error; ``retryable`` says
     whether sending the same entry again later can succeed (rate limits, outages, timeouts).
+    ``warnings`` tell the caller about the envelope: a system id or validation code that is
+    ambiguous or close to a known one, whose rules therefore did not apply. Pleo never sees
+    them (they are not in ``item_payload``).
 
     Whoever builds one, its reason passes the final sanitiser (printable, no live markup, at
     most 500 characters; empty is refused) and its captures hold only visible text.
@@ -27,6 +30,7 @@ class Classification:
     rule_id: str
     captures: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     retryable: bool = False
+    warnings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         reason = final_reason(self.failure_reason)
@@ -34,6 +38,7 @@ class Classification:
             raise ValueError("a failure reason needs visible text")
         object.__setattr__(self, "failure_reason", reason)
         object.__setattr__(self, "captures", MappingProxyType(visible_captures(self.captures)))
+        object.__setattr__(self, "warnings", tuple(str(w) for w in self.warnings))
 
     def item_payload(self, accounting_entry_id: str) -> dict[str, str]:
         """The export-item update for Pleo's ``PUT /v3/export-jobs/{jobId}/items``."""
@@ -47,13 +52,16 @@ class Classification:
         }
 
     def to_json(self) -> dict[str, object]:
-        """The record ``failreason classify`` prints for this error."""
-        return {
+        """The record ``failreason classify`` prints for this error (``warnings`` when any)."""
+        record: dict[str, object] = {
             "failureReasonType": self.failure_reason_type,
             "failureReason": self.failure_reason,
             "rule": self.rule_id,
             "retryable": self.retryable,
         }
+        if self.warnings:
+            record["warnings"] = list(self.warnings)
+        return record
 
 
 def visible_captures(captures: Mapping[str, str]) -> dict[str, str]:

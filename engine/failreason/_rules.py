@@ -31,6 +31,7 @@ from failreason._render import (
 )
 from failreason._schema import schema_problems, suggest
 from failreason._stage_scope import dead_scope, stage_scope
+from failreason._systems import SystemIds, SystemIdsReader
 from failreason._vocabulary import RETRYABLE_BY_DEFAULT, STAGES
 from failreason._yaml import DocPath, LocatedDocument, format_path, load_yaml
 
@@ -89,6 +90,7 @@ class RuleSet:
     profiles: Mapping[str, Profile]
     templates: Mapping[str, Template]
     job_failure_types: Mapping[str, str] = field(default_factory=dict)
+    system_ids: SystemIds = field(default_factory=SystemIds)
 
 
 class _Collector:
@@ -138,10 +140,11 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
         job_types.update(loader.job_types.pop(rank, {}))
     for problem in unknown_rule_problems(by_id):
         problems.add(3, problem)
+    system_ids = loader.system_ids.build(by_id.values())
     if problems.problems:
         raise RuleFileError(problems.sorted())
     ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))
-    return RuleSet(ordered, profiles, templates, job_types)
+    return RuleSet(ordered, profiles, templates, job_types, system_ids)
 
 
 def _check_directories(layers: list[Layer]) -> None:
@@ -166,6 +169,7 @@ class _RuleLoader:
         self.template_names = names  # including templates that failed to compile
         self.job_types: dict[int, dict[str, str]] = {}  # layer rank → item type → job type
         self.order = 0
+        self.system_ids = SystemIdsReader(lambda problem: problems.add(3, problem))
 
     def load_layer(self, layer: Layer, rank: int) -> tuple[list[Rule], dict[str, Profile]]:
         rules: list[Rule] = []
@@ -186,6 +190,7 @@ class _RuleLoader:
             for problem in rejected:
                 self.problems.add(1, problem)
             broken = tuple(p.path for p in rejected)
+            self.system_ids.read(doc, broken, rank)
             if not _under(broken, ("job_failure_types",)):
                 self.job_types.setdefault(rank, {}).update(doc.data.get("job_failure_types", {}))
             for rule in self._file_rules(doc, broken, rank):
@@ -362,7 +367,8 @@ class _RuleLoader:
 
 _EMPTY_FILE = (
     "the file declares nothing: a rule file needs at least one of `rules:` (not empty), "
-    "`extract:` or `job_failure_types:`; an empty or cut-short file is a mistake"
+    "`extract:`, `job_failure_types:`, `systems:` or `ambiguous:`; an empty or cut-short "
+    "file is a mistake"
 )
 
 
@@ -372,7 +378,8 @@ def _declares_anything(data: dict[str, Any]) -> bool:
     A pack that only says where its system keeps the message (``extract``, with ``rules: []``,
     like lexoffice's) or only maps job types is legitimate; ``system:`` alone is not.
     """
-    return bool(data.get("rules")) or "extract" in data or "job_failure_types" in data
+    declarations = ("extract", "job_failure_types", "systems", "ambiguous")
+    return bool(data.get("rules")) or any(key in data for key in declarations)
 
 
 def _systems(file_system: str | None, match: dict[str, Any]) -> frozenset[str]:

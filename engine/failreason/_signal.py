@@ -29,3 +29,4 @@ class Signal:
     params: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     words: FoldedText = field(default_factory=lambda: fold(""))
+    warnings: tuple[str, ...] = ()  # what the user should hear about the envelope (_systems)
