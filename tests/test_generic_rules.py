@@ -22,7 +22,7 @@ GENERIC_CASES = [
     ("erp-073", "generic.authentication", "accounting_system_authentication_failure"),
     ("erp-094", "generic.authentication", "accounting_system_authentication_failure"),
     ("erp-162", "generic.authentication", "accounting_system_authentication_failure"),
-    ("erp-168", "generic.authentication", "accounting_system_authentication_failure"),
+    ("erp-168", "generic.permission", "accounting_system_authentication_failure"),
     ("erp-187", "generic.authentication", "accounting_system_authentication_failure"),
     ("erp-012", "generic.rate-limit", "accounting_system_rate_limit"),
     ("erp-053", "generic.rate-limit", "accounting_system_rate_limit"),
@@ -70,7 +70,13 @@ def test_generic_rule_decides_real_sample(
         pytest.param({"status": 502}, "accounting_system_unreachable", id="502"),
         pytest.param({"status": 503}, "accounting_system_unreachable", id="503"),
         pytest.param({"status": 504}, "accounting_system_timeout", id="504"),
-        pytest.param({"status": 500}, "accounting_system_validation_failure", id="500"),
+        # A 5xx with nothing to read failed before the server could say why: an outage.
+        pytest.param({"status": 500}, "accounting_system_unreachable", id="500"),
+        pytest.param(
+            {"status": 500, "body": "Account 4000 is blocked"},
+            "accounting_system_validation_failure",
+            id="500-with-message",
+        ),
         pytest.param(
             {"stage": "auth", "status": 400},
             "accounting_system_authentication_failure",
