@@ -34,7 +34,8 @@ _IDENTIFIER = (
     r"[\]\"'\x{201D}\x{2019}\x{BB})]"
     r"|(?P<d>[\w./-]*\d[\w./-]*))"
 )
-# Between a state and the object that follows it: an article or one word at most.
+# Between a state and the object that follows it: an article, and one word of five letters
+# or more ("invalid apacct reference"), never a short preposition ("invalid for project").
 _ARTICLES = (
     r"(?:the|a|an|this|that|any|den|det|de|der|die|das|dem|den|het|een|le|la|les|l'|el|los"
     r"|las|un|una|une|ett|en)"
@@ -115,7 +116,7 @@ class Vocabulary:
             ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
             object_first = rf"{_START}{obj}{_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
             state_first = (
-                rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]+\s+)?{obj}"
+                rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj}"
                 rf"{_END}(?:{ident})?"
             )
             pattern = f"{object_first}|{state_first}"
