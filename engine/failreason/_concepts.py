@@ -43,6 +43,8 @@ _ARTICLES = (
 # Word edges for any script (RE2's \b knows only ASCII letters: "leverandør", "verkefnið").
 _START = r"(?:^|[^\pL\pN_])"
 _END = r"(?:$|[^\pL\pN_])"
+# After an object its clause goes on: the edge is never the end of a sentence or a line.
+_OBJECT_END = r"(?:$|[^\pL\pN_.;!?\n])"
 # Between an object (and its identifier) and its state: the rest of the clause, ending at a
 # word edge; the edge after the object already took one character when it is empty.
 _GAP_AFTER_OBJECT = r"(?:[^.;:!?\n]{0,50}?[^\pL\pN_.;:!?\n])?"
@@ -114,7 +116,9 @@ class Vocabulary:
         for name in objects:
             obj = _alternation(self.objects[name].words)
             ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
-            object_first = rf"{_START}{obj}{_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
+            object_first = (
+                rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
+            )
             state_first = (
                 rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj}"
                 rf"{_END}(?:{ident})?"
