@@ -60,9 +60,9 @@ def test_bytes_body_is_decoded(engine: failreason.Engine) -> None:
     raw = {
         "status": 400,
         "headers": {"Content-Type": "application/json; charset=utf-8"},
-        "body": b'{"message": "Kontot \\"4000\\" existerar inte"}',
+        "body": b'{"message": "Verifikationen \\"4000\\" \xc3\xa4r inte i balans"}',
     }
-    assert engine.classify(raw).failure_reason == 'Kontot "4000" existerar inte'
+    assert engine.classify(raw).failure_reason == 'Verifikationen "4000" är inte i balans'
 
 
 def test_httpx_response_is_classified_with_its_system_from_the_host(

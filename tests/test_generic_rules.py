@@ -73,7 +73,7 @@ def test_generic_rule_decides_real_sample(
         # A 5xx with nothing to read failed before the server could say why: an outage.
         pytest.param({"status": 500}, "accounting_system_unreachable", id="500"),
         pytest.param(
-            {"status": 500, "body": "Account 4000 is blocked"},
+            {"status": 500, "body": "The entry could not be posted on line 3"},
             "accounting_system_validation_failure",
             id="500-with-message",
         ),

@@ -72,7 +72,7 @@ def test_a_file_s_stages_replace_the_default(write_rules: WriteRules) -> None:
     """`stages:` at file level applies to every rule of the file."""
     rules = write_rules(acme="stages: [receipt_upload]\n" + ACME)
     assert decided(rules, "receipt_upload", "Konto saknas") == "acme.account"
-    assert decided(rules, "entry", "Konto saknas") == "fallback"
+    assert decided(rules, "entry", "Konto saknas") == "objects.account-missing"
 
 
 def test_a_rule_s_stages_replace_the_file_s(write_rules: WriteRules) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from failreason._concepts import Vocabulary
 from failreason._match import (
     All,
     AnyOf,
@@ -36,8 +37,13 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def compile_matcher(data: dict[str, Any], at: DocPath, report: Report) -> Matcher:
-    """One matcher for a ``match`` mapping: all of its keys must hold (``{}`` always holds)."""
+def compile_matcher(
+    data: dict[str, Any], at: DocPath, report: Report, concepts: Vocabulary | None = None
+) -> Matcher:
+    """One matcher for a ``match`` mapping: all of its keys must hold (``{}`` always holds).
+
+    ``concepts`` are the words a ``concept`` matcher may name (``rules/concepts.yaml``).
+    """
     parts: list[Matcher] = []
     for key, value in data.items():
         where = (*at, key)
@@ -52,10 +58,19 @@ def compile_matcher(data: dict[str, Any], at: DocPath, report: Report) -> Matche
         elif key in ("fields", "params", "headers"):
             parts.extend(_field_tests(key, value, where, report))
         elif key in ("all", "any"):
-            inner = tuple(compile_matcher(m, (*where, i), report) for i, m in enumerate(value))
+            inner = tuple(
+                compile_matcher(m, (*where, i), report, concepts) for i, m in enumerate(value)
+            )
             parts.append(All(inner) if key == "all" else AnyOf(inner))
         elif key == "not":
-            parts.append(Not(compile_matcher(value, where, report)))
+            parts.append(Not(compile_matcher(value, where, report, concepts)))
+        elif key == "concept":
+            vocabulary = concepts if concepts is not None else Vocabulary()
+            try:
+                parts.append(vocabulary.concept(_listed(value["object"]), _listed(value["state"])))
+            except KeyError as exc:
+                known = sorted(vocabulary.objects) + sorted(vocabulary.states)
+                report(where, f"{exc.args[0]}; declared: {', '.join(known) or 'none'}")
     return parts[0] if len(parts) == 1 else All(tuple(parts))
 
 

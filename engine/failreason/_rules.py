@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from failreason._compile import compile_matcher
+from failreason._concepts import Vocabulary
 from failreason._errors import Location, Problem, RuleFileError, RulesDirectoryError
 from failreason._extract import Profile, load_profile
 from failreason._match import All, Matcher, OneOf
@@ -133,8 +134,11 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
     by_id: dict[str, Rule] = {}
     profiles: dict[str, Profile] = {}
     job_types: dict[str, str] = {}
-    for rank, layer in reversed(list(enumerate(layers))):
-        rules, layer_profiles = loader.load_layer(layer, rank)
+    # Every layer's files are read before any rule compiles, so concept words a user file
+    # adds reach the built-in rules too.
+    read = [(rank, loader.read_layer(layer)) for rank, layer in reversed(list(enumerate(layers)))]
+    for rank, docs in read:
+        rules, layer_profiles = loader.load_layer(docs, rank)
         by_id.update({rule.id: rule for rule in rules})
         profiles.update(layer_profiles)
         job_types.update(loader.job_types.pop(rank, {}))
@@ -170,14 +174,13 @@ class _RuleLoader:
         self.job_types: dict[int, dict[str, str]] = {}  # layer rank → item type → job type
         self.order = 0
         self.system_ids = SystemIdsReader(lambda problem: problems.add(3, problem))
+        self.concepts = Vocabulary()  # built-in words first, then each layer's own
 
-    def load_layer(self, layer: Layer, rank: int) -> tuple[list[Rule], dict[str, Profile]]:
-        rules: list[Rule] = []
-        profiles: dict[str, Profile] = {}
-        seen: dict[str, Location] = {}
-        profile_seen: dict[str, Location] = {}
+    def read_layer(self, layer: Layer) -> list[tuple[LocatedDocument, tuple[str, ...]]]:
+        """A layer's rule files, checked against the schema; their concept words are kept."""
+        docs: list[tuple[LocatedDocument, tuple[str, ...]]] = []
         if layer.rules_dir is None:
-            return rules, profiles
+            return docs
         # Every *.yaml name is taken, directories and FIFOs too, so that one is reported
         # rather than silently skipped.
         files = sorted(p for p in layer.rules_dir.rglob("*") if p.suffix in (".yaml", ".yml"))
@@ -190,6 +193,19 @@ class _RuleLoader:
             for problem in rejected:
                 self.problems.add(1, problem)
             broken = tuple(p.path for p in rejected)
+            if "concepts" in doc.data and not _under(broken, ("concepts",)):
+                self.concepts.read(doc.data["concepts"])  # before any rule names them
+            docs.append((doc, broken))
+        return docs
+
+    def load_layer(
+        self, docs: list[tuple[LocatedDocument, tuple[str, ...]]], rank: int
+    ) -> tuple[list[Rule], dict[str, Profile]]:
+        rules: list[Rule] = []
+        profiles: dict[str, Profile] = {}
+        seen: dict[str, Location] = {}
+        profile_seen: dict[str, Location] = {}
+        for doc, broken in docs:
             self.system_ids.read(doc, broken, rank)
             if not _under(broken, ("job_failure_types",)):
                 self.job_types.setdefault(rank, {}).update(doc.data.get("job_failure_types", {}))
@@ -276,7 +292,7 @@ class _RuleLoader:
         def report(path: DocPath, message: str) -> None:
             self.problems.add(2, Problem(doc.locate(path), message, format_path(path)))
 
-        matcher = compile_matcher(data["match"], (*at, "match"), report)
+        matcher = compile_matcher(data["match"], (*at, "match"), report, self.concepts)
         if scope is not None and scope != frozenset(STAGES):
             self._check_scope(doc, at, data, scope)
             matcher = All((OneOf("stage", scope), matcher))
@@ -367,8 +383,8 @@ class _RuleLoader:
 
 _EMPTY_FILE = (
     "the file declares nothing: a rule file needs at least one of `rules:` (not empty), "
-    "`extract:`, `job_failure_types:`, `systems:` or `ambiguous:`; an empty or cut-short "
-    "file is a mistake"
+    "`extract:`, `job_failure_types:`, `systems:`, `ambiguous:` or `concepts:`; an empty or "
+    "cut-short file is a mistake"
 )
 
 
@@ -378,7 +394,7 @@ def _declares_anything(data: dict[str, Any]) -> bool:
     A pack that only says where its system keeps the message (``extract``, with ``rules: []``,
     like lexoffice's) or only maps job types is legitimate; ``system:`` alone is not.
     """
-    declarations = ("extract", "job_failure_types", "systems", "ambiguous")
+    declarations = ("extract", "job_failure_types", "systems", "ambiguous", "concepts")
     return bool(data.get("rules")) or any(key in data for key in declarations)
 
 

@@ -1,0 +1,161 @@
+"""Concepts: configuration objects (account, tax code, tag, vendor, ...) and their states
+(not found, invalid, inactive, missing), as words in the languages of Pleo's markets.
+
+A rule file's top-level ``concepts:`` declares the words; a ``concept`` matcher holds when an
+object word and a state word meet in one clause, in either order ("Kontot 4000 existerar
+inte", "Kan inte hitta projektet"), and captures the identifier named next to the object
+(quoted, or containing a digit). Words are written compactly with their endings in braces,
+``projekt{,et,en}`` for projekt, projektet, projekten; everything compiles to RE2 once, when
+the rules load.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from failreason._regex import Regex, compile_regex
+from failreason._signal import Signal
+
+Captures = dict[str, str]
+
+_BRACES = re.compile(r"\{([^{}]*)\}")
+
+# Words that may stand between an object and its identifier: "account no. 4000", "Kontot nr 4".
+_ID_WORDS = (
+    r"(?:no\.?|nr\.?|number|num|code|id|key|ref|reference(?: key| id)?|nummer|numero|numéro"
+    r"|número|koodi|numero|with (?:the )?(?:id|code|number|name|key))"
+)
+# An identifier: quoted or bracketed, or a token with a digit. Never a plain word.
+_IDENTIFIER = (
+    r"(?:[\[\"'\x{201C}\x{2018}\x{AB}(](?P<q>[^\]\"'\x{201D}\x{2019}\x{BB})\n]{1,40}?)"
+    r"[\]\"'\x{201D}\x{2019}\x{BB})]"
+    r"|(?P<d>[\w./-]*\d[\w./-]*))"
+)
+# Between a state and the object that follows it: an article, and one word of five letters
+# or more ("invalid apacct reference"), never a short preposition ("invalid for project").
+_ARTICLES = (
+    r"(?:the|a|an|this|that|any|den|det|de|der|die|das|dem|den|het|een|le|la|les|l'|el|los"
+    r"|las|un|una|une|ett|en)"
+)
+# Word edges for any script (RE2's \b knows only ASCII letters: "leverandør", "verkefnið").
+_START = r"(?:^|[^\pL\pN_])"
+_END = r"(?:$|[^\pL\pN_])"
+# After an object its clause goes on: the edge is never the end of a sentence or a line.
+_OBJECT_END = r"(?:$|[^\pL\pN_.;!?\n])"
+# Between an object (and its identifier) and its state: the rest of the clause, ending at a
+# word edge; the edge after the object already took one character when it is empty.
+_GAP_AFTER_OBJECT = r"(?:[^.;:!?\n]{0,50}?[^\pL\pN_.;:!?\n])?"
+
+
+def expand(word: str) -> str:
+    """A vocabulary entry as an RE2 fragment: ``konto{,t,n}`` → ``konto(?:|t|n)``; spaces
+    match any run of spaces or hyphens."""
+    parts: list[str] = []
+    position = 0
+    for found in _BRACES.finditer(word):
+        parts.append(_literal(word[position : found.start()]))
+        endings = "|".join(_literal(e) for e in found.group(1).split(","))
+        parts.append(f"(?:{endings})")
+        position = found.end()
+    parts.append(_literal(word[position:]))
+    return "".join(parts)
+
+
+def _literal(text: str) -> str:
+    return r"[\s-]+".join(re.escape(piece) for piece in text.split(" "))
+
+
+def _alternation(words: Iterable[str]) -> str:
+    # Longest first, so "gl account" is tried before "account".
+    return "(?:" + "|".join(expand(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+@dataclass(frozen=True)
+class ConceptObject:
+    name: str
+    capture: str | None
+    words: tuple[str, ...]
+
+
+@dataclass
+class Vocabulary:
+    """The concepts read so far from rule files: object and state words, and exclusions."""
+
+    objects: dict[str, ConceptObject] = field(default_factory=dict)
+    states: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    modifiers: tuple[str, ...] = ()
+
+    def read(self, data: Mapping[str, Any]) -> None:
+        """Add a file's ``concepts:`` (already schema-valid); words for a known name extend it."""
+        for name, spec in data.get("objects", {}).items():
+            words = tuple(w for ws in spec.get("words", {}).values() for w in ws)
+            old = self.objects.get(name)
+            capture = spec.get("capture", old.capture if old else None)
+            self.objects[name] = ConceptObject(name, capture, (old.words if old else ()) + words)
+        for name, by_language in data.get("states", {}).items():
+            words = tuple(w for ws in by_language.values() for w in ws)
+            self.states[name] = self.states.get(name, ()) + words
+        self.exclude += tuple(data.get("exclude", ()))
+        self.modifiers += tuple(data.get("modifiers", ()))
+
+    def concept(self, objects: list[str], states: list[str]) -> Concept:
+        """The matcher for these names; raises KeyError naming one that is not declared."""
+        for name in objects:
+            if name not in self.objects:
+                raise KeyError(f"unknown concept object {name!r}")
+        for name in states:
+            if name not in self.states:
+                raise KeyError(f"unknown concept state {name!r}")
+        state = _alternation(w for s in states for w in self.states[s])
+        all_objects = _alternation(w for o in self.objects.values() for w in o.words)
+        patterns = []
+        for name in objects:
+            obj = _alternation(self.objects[name].words)
+            ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
+            object_first = (
+                rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
+            )
+            state_first = (
+                rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj}"
+                rf"{_END}(?:{ident})?"
+            )
+            pattern = f"{object_first}|{state_first}"
+            patterns.append((self.objects[name].capture, compile_regex(pattern)))
+        excluded = list(self.exclude)
+        if self.modifiers:
+            excluded.append(rf"{_START}{all_objects}\s+{_alternation(self.modifiers)}{_END}")
+        exclude = compile_regex("|".join(excluded)) if excluded else None
+        return Concept(tuple(objects), tuple(states), tuple(patterns), exclude)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """``concept``: an object word and a state word in one clause; captures the identifier."""
+
+    objects: tuple[str, ...]
+    states: tuple[str, ...]
+    patterns: tuple[tuple[str | None, Regex], ...] = field(repr=False)
+    exclude: Regex | None = field(repr=False)
+
+    def match(self, signal: Signal) -> Captures | None:
+        texts = (signal.text, signal.words) if signal.words.folded else (signal.text,)
+        for text in texts:
+            if self.exclude is not None and self.exclude.search(text) is not None:
+                continue
+            for capture, regex in self.patterns:
+                found = regex.search(text)
+                if found is None:
+                    continue
+                value = found.get("q") or found.get("d")
+                return {capture: value} if capture and value else {}
+        return None
+
+    def capture_names(self) -> frozenset[str]:
+        return frozenset(c for c, _ in self.patterns if c)
+
+    def __repr__(self) -> str:
+        return f"concept {{object: {list(self.objects)}, state: {list(self.states)}}}"

@@ -1,0 +1,147 @@
+"""Concepts: object and state words as data, and the `concept` matcher built on them."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import failreason
+from failreason._concepts import expand
+from tests.conftest import WriteRules
+from tests.test_rule_files import problems_of
+
+ENGINE = failreason.load()
+
+
+def decide(body: str) -> tuple[str, str, str]:
+    result = ENGINE.classify({"stage": "entry", "status": 400, "body": body})
+    return result.rule_id, result.failure_reason_type, result.failure_reason
+
+
+def test_endings_in_braces_expand_to_one_alternation() -> None:
+    """`projekt{,et,en}` is projekt, projektet and projekten; a space also meets a hyphen."""
+    assert expand("projekt{,et,en}") == "projekt(?:|et|en)"
+    assert expand("btw code") == r"btw[\s-]+code"
+
+
+@pytest.mark.parametrize(
+    ("body", "rule", "reason"),
+    [
+        pytest.param(
+            'Inköpskonto inte uppdaterat. Kontot "4000" existerar inte.',
+            "objects.account-unknown",
+            "Account No. 4000 does not exist in the Accounting System. Check Category.",
+            id="sv-object-first-quoted",
+        ),
+        pytest.param(
+            "Kan inte hitta projektet.",
+            "objects.tag-unknown",
+            "A tag used on this entry does not exist on the Accounting System. Check the Tag. "
+            "Kan inte hitta projektet.",
+            id="sv-state-first",
+        ),
+        pytest.param(
+            "Der BU-Schlüssel [X] ist ungültig!",
+            "objects.tax-code-unknown",
+            "Tax Code X does not exist in the Accounting System",
+            id="de-bracketed",
+        ),
+        pytest.param(
+            "Kostenplaats 300 bestaat niet",
+            "objects.tag-unknown",
+            "Tag with code 300 does not exist on the Accounting System. Check the Tag.",
+            id="nl-digit",
+        ),
+        pytest.param(
+            "Le compte 601000 n'existe pas",
+            "objects.account-unknown",
+            "Account No. 601000 does not exist in the Accounting System. Check Category.",
+            id="fr",
+        ),
+        pytest.param(
+            "El proveedor está bloqueado",
+            "objects.vendor-unknown",
+            None,
+            id="es-vendor",
+        ),
+        pytest.param(
+            "Toimittajaa ei löydy",
+            "objects.vendor-unknown",
+            None,
+            id="fi-vendor",
+        ),
+    ],
+)
+def test_objects_and_states_meet_in_any_language(body: str, rule: str, reason: str | None) -> None:
+    rule_id, _, got = decide(body)
+    assert rule_id == rule
+    if reason is not None:
+        assert got == reason
+
+
+def test_a_plain_word_after_the_object_is_never_its_identifier() -> None:
+    """Only a quoted value or one with a digit is named: "Account code must ..." names none."""
+    rule_id, kind, reason = decide("Kostenstelle Vertrieb existiert nicht")
+    assert (rule_id, kind) == ("objects.tag-unknown", "invalid_configuration")
+    assert "Vertrieb" not in reason.split(".")[0]
+
+
+def test_an_identifier_message_is_read_as_words() -> None:
+    result = ENGINE.classify({"stage": "entry", "status": 400, "body": "AccountNotFound"})
+    assert result.rule_id == "objects.account-unknown"
+
+
+def test_words_in_different_clauses_do_not_meet() -> None:
+    rule_id, _, _ = decide("Account 4000 was used. The date is invalid.")
+    assert not rule_id.startswith("objects.")
+
+
+def test_system_packs_and_validation_codes_still_decide_first() -> None:
+    result = ENGINE.classify(
+        {"system": "fortnox", "stage": "entry", "status": 400, "body": "Kan inte hitta kunden."}
+    )
+    assert not result.rule_id.startswith("objects.")
+    result = ENGINE.classify({"stage": "validation", "code": "missing_cost_centre"})
+    assert result.rule_id == "fallback"
+
+
+def test_a_user_file_adds_words_and_rules_name_concepts(write_rules: WriteRules) -> None:
+    rules = write_rules(
+        words="""
+        concepts:
+          objects:
+            dimension:
+              words: {is: ["verkefni{,ð}"]}
+          states:
+            not_found:
+              is: ["fannst ekki"]
+        """
+    )
+    result = failreason.load(rules).classify({"stage": "entry", "body": "Verkefnið 12 fannst ekki"})
+    assert (result.rule_id, result.failure_reason) == (
+        "objects.tag-unknown",
+        "Tag with code 12 does not exist on the Accounting System. Check the Tag.",
+    )
+
+
+def test_an_undeclared_concept_is_a_located_problem(write_rules: WriteRules) -> None:
+    rules = write_rules(
+        acme="""
+        rules:
+          - id: acme.x
+            match: {concept: {object: acount, state: not_found}}
+            type: invalid_configuration
+            message: x
+        """
+    )
+    (problem,) = problems_of(rules)
+    assert "unknown concept object 'acount'" in problem
+    assert "acme.yaml:4" in problem
+
+
+def test_matching_stays_linear_on_hostile_input() -> None:
+    body = ("konto " * 20_000) + ("x" * 50_000) + " finns inte"
+    started = time.perf_counter()
+    ENGINE.classify({"stage": "entry", "body": body})
+    assert time.perf_counter() - started < 2.0
