@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from unittest import mock
+
 import pytest
 
 import failreason
+from failreason import _yaml
+from failreason._load import builtin_dir
 from tests.conftest import WriteRules
 
 GOOD_RULE = """\
@@ -150,3 +155,23 @@ def test_missing_rules_directory_is_a_clear_error(tmp_path: object) -> None:
     """A rules directory that does not exist is named."""
     with pytest.raises(NotADirectoryError, match="does not exist"):
         failreason.load(f"{tmp_path}/nowhere")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(builtin_dir("rules").glob("**/*.yaml")), ids=lambda path: path.name
+)
+def test_libyaml_reads_every_built_in_file_as_the_bounded_loader_does(path: Path) -> None:
+    """The fast path keeps its reference: same values, same places, for every built-in file."""
+    text = path.read_text(encoding="utf-8")
+    with mock.patch.object(_yaml, "_fast_loader", return_value=None):
+        reference = _yaml.load_yaml(text, path.name)
+    assert _yaml.load_yaml(text, path.name) == reference
+
+
+def test_only_files_without_aliases_take_the_fast_path() -> None:
+    """An alias goes to the loader that counts what it expands to."""
+    plain = _yaml._fast_loader("rules: [{id: a}]\n")
+    assert plain is not None
+    plain.dispose()
+    assert _yaml._fast_loader("a: &x [1]\nb: *x\n") is None
+    assert _yaml._fast_loader("a: [\n") is None  # a syntax error is told by the located loader
