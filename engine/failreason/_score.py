@@ -2,17 +2,29 @@
 
 A labelled line is ``{"id": ..., "input": <envelope>, "expected": TYPE, "accept": [TYPE, ...]}``
 (``accept`` defaults to ``[expected]``; one TYPE alone is read as a list of one), the format
-of the shared error corpus.
+of the shared error corpus. An optional ``"captures": {name: value}`` labels the identifiers
+the error is about; those the error's own text names are checked against the reason, since a
+bookkeeper can only fix "Account 4010" if the reason says 4010.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from failreason._engine import Engine
 from failreason._errors import FailreasonError
+
+
+@dataclass(frozen=True)
+class Named:
+    """A labelled identifier the error's text names, and whether the reason names it too."""
+
+    name: str
+    value: str
+    in_reason: bool
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,7 @@ class Scored:
     got: str
     rule_id: str
     reason: str
+    named: tuple[Named, ...] = field(default=())
 
     @property
     def hit(self) -> bool:
@@ -52,6 +65,15 @@ class Score:
     def misses(self) -> list[Scored]:
         return [entry for entry in self.entries if not entry.hit]
 
+    def identifiers(self) -> tuple[int, int]:
+        """(named in the reason, named in the error) over the labelled captures."""
+        named = [n for entry in self.entries for n in entry.named]
+        return sum(n.in_reason for n in named), len(named)
+
+    def dropped(self) -> list[tuple[Scored, Named]]:
+        """Identifiers the error named and the reason left out."""
+        return [(e, n) for e in self.entries for n in e.named if not n.in_reason]
+
     def to_json(self) -> dict[str, Any]:
         """The summary ``failreason score --format json`` prints."""
         return {
@@ -71,6 +93,14 @@ class Score:
                 }
                 for m in self.misses()
             ],
+            "identifiers": {
+                "named": self.identifiers()[0],
+                "total": self.identifiers()[1],
+                "dropped": [
+                    {"id": e.id, "capture": n.name, "value": n.value, "rule": e.rule_id}
+                    for e, n in self.dropped()
+                ],
+            },
         }
 
 
@@ -116,8 +146,29 @@ def score(engine: Engine, labelled: Iterable[Mapping[str, Any]]) -> Score:
             got, rule_id, reason = result.failure_reason_type, result.rule_id, result.failure_reason
         except FailreasonError as exc:
             got, rule_id, reason = "(error)", "-", str(exc)
-        entries.append(Scored(str(row.get("id", number)), system, accept, got, rule_id, reason))
+        named = _named(row.get("captures"), envelope, reason)
+        entries.append(
+            Scored(str(row.get("id", number)), system, accept, got, rule_id, reason, named)
+        )
     return Score(tuple(entries))
+
+
+def _named(captures: object, envelope: object, reason: str) -> tuple[Named, ...]:
+    """The labelled captures the error's text names, each checked against the reason.
+
+    A capture labelled from the request rather than the answer (the error never says it)
+    is not counted: no reason can name what the error did not.
+    """
+    if not isinstance(captures, Mapping) or not isinstance(envelope, Mapping):
+        return ()
+    said = {k: v for k, v in envelope.items() if k not in ("system", "stage", "status")}
+    error_text = json.dumps(said, ensure_ascii=False, default=str).casefold()
+    found = []
+    for name, value in captures.items():
+        text = str(value).strip()
+        if text and text.casefold() in error_text:
+            found.append(Named(str(name), text, text.casefold() in reason.casefold()))
+    return tuple(found)
 
 
 def format_score(result: Score) -> str:
@@ -130,6 +181,17 @@ def format_score(result: Score) -> str:
             f"MISS {miss.id} ({miss.system}): got {miss.got} by {miss.rule_id}; "
             f"accepted {', '.join(miss.accept)} | {miss.reason[:120]}"
         )
+    for entry, named in result.dropped():
+        lines.append(
+            f"DROPPED {entry.id} ({entry.system}): the error names {named.name} "
+            f"{named.value!r}, the reason by {entry.rule_id} does not"
+        )
     total = len(result.entries)
     lines.append(f"total: {result.hits}/{total} accepted ({100 * result.ratio:.1f}%)")
+    kept, named_total = result.identifiers()
+    if named_total:
+        lines.append(
+            f"identifiers: {kept}/{named_total} named by the error are named in the reason "
+            f"({100 * kept / named_total:.1f}%)"
+        )
     return "\n".join(lines) + "\n"
