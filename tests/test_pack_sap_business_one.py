@@ -92,6 +92,34 @@ def test_not_found_is_read_by_the_field_it_names(value: str, rule: str, reason: 
     assert (result.rule_id, result.failure_reason) == (rule, reason)
 
 
+@pytest.mark.parametrize(
+    ("tag", "rule"),
+    [
+        pytest.param("[OPCH.CardCode]", "sap_business_one.vendor-unknown", id="vendor"),
+        pytest.param("[JDT1.Account][line: 1]", "sap_business_one.account-unknown", id="account"),
+        pytest.param(
+            "[PCH1.VatGroup][line: 1]", "sap_business_one.tax-code-unknown", id="tax-code"
+        ),
+        pytest.param("[JDT1.ProfitCode][line: 2]", "sap_business_one.dimension-unknown", id="tag"),
+    ],
+)
+def test_code_2028_and_the_field_decide_in_any_language(tag: str, rule: str) -> None:
+    """A -2028 in the session's language is read by its code and field, not its words."""
+    body = {
+        "error": {
+            "code": -2028,
+            "message": {"lang": "de-de", "value": f"{tag} , 'Keine Datensätze gefunden'"},
+        }
+    }
+    assert classify(body, status=404).rule_id == rule
+
+
+def test_a_field_tag_under_another_code_needs_the_words() -> None:
+    """-5002 on a CardCode can be any refusal (a too long value): the tag alone is not enough."""
+    result = classify(v1(-5002, "Wert zu lang [OPCH.CardCode]"))
+    assert result.failure_reason_type != "vendor_unknown"
+
+
 def test_not_found_without_a_field_falls_through() -> None:
     """-2028 with no field tag could be any master record: the message is passed on."""
     result = classify(v1(-2028, "No matching records found (ODBC -2028)"), status=404)
