@@ -100,3 +100,18 @@ def test_query_error_alone_goes_to_the_fallback() -> None:
         "fallback",
         "accounting_system_validation_failure",
     )
+
+
+def test_concurrency_limit_decides_before_company_access() -> None:
+    """A refused slot is retried before anyone looks at access: the limit wins in one body."""
+    limit = {"extensions": {"code": "OUTSTANDING_LIMIT_EXCEEDED"}}
+    result = ENGINE.classify(_nxt({"message": COMPANY_ACCESS}, limit))
+    assert (result.rule_id, result.retryable) == ("visma_business_nxt.concurrency-limit", True)
+
+
+def test_concurrency_code_listed_only_under_codes_is_read() -> None:
+    """extensions.codes[] is read as well as extensions.code."""
+    error = {"message": "Request refused", "extensions": {"codes": ["OUTSTANDING_LIMIT_EXCEEDED"]}}
+    signal = ENGINE.signal(_nxt(error))
+    assert signal.codes == ("OUTSTANDING_LIMIT_EXCEEDED",)
+    assert ENGINE.classify(_nxt(error)).rule_id == "visma_business_nxt.concurrency-limit"
