@@ -7,7 +7,9 @@ on the machine; the ratios are what to compare between runs:
   quadratic path shows as 64 (many distinct HTML paragraphs took 8.6 s at 180 KB before);
 - 16 MiB / 1 MiB, past the body bound: the bound keeps time and memory near 1 (a 16 MB
   body used to cost 680 MB of memory);
-- hostile / plain: a megabyte of each kind of adversarial body against a megabyte of words.
+- hostile / plain: a megabyte of each kind of adversarial body against a megabyte of words;
+- secrets at 8N / N: redacting text built to make a secret scanner backtrack (names without
+  values, unclosed quotes, endless PEM headers, ...) stays near 8.
 
 Each pair is measured interleaved (N, 8N, N, 8N, ...) and the best of each kept, so that load
 from elsewhere on the machine disturbs both sides alike.
@@ -24,6 +26,7 @@ from typing import Any
 
 import failreason
 from failreason._bounds import MAX_BODY_BYTES
+from failreason._redact import redact, redact_markup
 
 Make = Callable[[int], Any]
 MiB = 1 << 20
@@ -48,6 +51,24 @@ HOSTILE: dict[str, str] = {
     "empty JSON objects": "[" + "{}," * (MiB // 3) + "{}]",
 }
 PLAIN = "word " * (MiB // 5)
+# Text n characters long that would make a careless secret scanner retry from every position.
+SECRETS_GROWING: dict[str, Callable[[int], str]] = {
+    "pairs": lambda n: "password=" * (n // 9),
+    "unclosed values": lambda n: 'password:"' * (n // 10),
+    "escaped values": lambda n: '\\"token\\":\\"' * (n // 13),
+    "names": lambda n: "a" * 120 + "=" * (n // 121),
+    "long names": lambda n: ("x" * 200 + " ") * (n // 201),
+    "URL userinfo": lambda n: ("https://" + "u" * 250 + ":") * (n // 259),
+    "URL passwords": lambda n: "https://u:" + "p" * n,
+    "PEM begins": lambda n: "-----BEGIN PRIVATE KEY-----" * (n // 27),
+    "PEM bodies": lambda n: ("-----BEGIN PRIVATE KEY-----" + "A" * 20_000 + " ") * (n // 20_000),
+    "cookies": lambda n: "Cookie: " + "a=b;" * (n // 4),
+    "prefixes": lambda n: "sk_live_" * (n // 8),
+    "named": lambda n: "token " * (n // 6),
+    "one long token": lambda n: "aB3" * (n // 3),
+    "markup": lambda n: "<password " * (n // 10),
+    "CDATA": lambda n: "<password><![CDATA[" * (n // 19),
+}
 
 
 def interleaved(runs: dict[str, Callable[[], object]], repeat: int = 3) -> dict[str, float]:
@@ -113,11 +134,24 @@ def bench_hostile(engine: failreason.Engine) -> None:
         print(f"  {name:24} {times[name] / times['plain']:6.2f}x   {memory:6.2f}x")
 
 
+def redacting(text: str) -> Callable[[], object]:
+    return lambda: (redact(text), redact_markup(text))
+
+
+def bench_secrets(size: int = 20_000) -> None:
+    print(f"redacting at 8N / N characters (N = {size}; linear ~8, quadratic ~64)")
+    for name, make in SECRETS_GROWING.items():
+        small, large = make(size), make(8 * size)
+        times = interleaved({"N": redacting(small), "8N": redacting(large)})
+        print(f"  {name:26} {times['8N'] / times['N']:5.1f}x   ({times['N'] * 1000:.1f} ms at N)")
+
+
 def main() -> int:
     engine = failreason.load()
     bench_growth(engine)
     bench_bound(engine)
     bench_hostile(engine)
+    bench_secrets()
     return 0
 
 

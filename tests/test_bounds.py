@@ -10,7 +10,6 @@ the timings themselves.
 from __future__ import annotations
 
 import gc
-import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +27,6 @@ from failreason._bounds import (
     MAX_MESSAGES,
     MAX_NODES,
 )
-from failreason._clean import html_text
 from failreason._normalize import fold
 
 MARKER = "Zebraquartz"
@@ -185,62 +183,3 @@ def test_folded_ascii_text_keeps_no_index_per_character() -> None:
     """The map back from folded to original text is a range for ASCII: no memory per char."""
     text = "Account 4010 " * 10_000
     assert peak_memory(lambda: fold(text)) < 3 * len(text)
-
-
-# --- linear time where it used to be quadratic ------------------------------------------------
-
-
-def cost(run: Callable[[], object]) -> float:
-    """The best of three timings: the least disturbed by other work on the machine."""
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        run()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
-
-
-def assert_linear(make: Callable[[int], Callable[[], object]], size: int) -> None:
-    small, large = make(size), make(8 * size)
-    small()  # warm caches
-    ratio = cost(large) / max(cost(small), 1e-6)
-    assert ratio < 30, f"8x the input cost {ratio:.0f}x the time"
-
-
-def classifying(engine: failreason.Engine, body: Any) -> Callable[[], object]:
-    """Classifying ``body`` (built before the clock starts)."""
-    return lambda: engine.classify({"status": 400, "body": body})
-
-
-def test_many_distinct_paragraphs_are_linear() -> None:
-    """The HTML summary no longer compares every paragraph with all before it."""
-
-    def make(n: int) -> Callable[[], object]:
-        page = "".join(f"<p>paragraph {i}</p>" for i in range(n))
-        return lambda: html_text(page)
-
-    assert_linear(make, 2_000)
-
-
-def test_many_distinct_headings_are_linear(engine: failreason.Engine) -> None:
-    """Headings, through the whole engine."""
-    page = "<html>{}".format
-    assert_linear(
-        lambda n: classifying(engine, page("".join(f"<h2>heading {i}</h2>" for i in range(n)))),
-        4_000,
-    )
-
-
-def test_many_distinct_messages_are_linear(engine: failreason.Engine) -> None:
-    """Deduplicating and dropping contained messages stays linear in their number."""
-    assert_linear(
-        lambda n: classifying(
-            engine, {"errors": [{"message": f"problem {i} x"} for i in range(n)]}
-        ),
-        1_000,
-    )
-
-
-def test_non_ascii_folding_is_linear() -> None:
-    """Folding builds one compact index per character, nothing more."""
-    assert_linear(lambda n: lambda: fold("Kontot är ogiltigt " * n), 4_000)

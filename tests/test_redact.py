@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import string
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -432,48 +430,6 @@ def test_markup_redaction_is_idempotent(text: str) -> None:
     """Hiding element text twice changes nothing more."""
     once = redact_markup(text)
     assert redact_markup(once) == once
-
-
-# --- linear time --------------------------------------------------------------------------
-
-HOSTILE: dict[str, Callable[[int], str]] = {
-    "pairs": lambda n: "password=" * (n // 9),
-    "unclosed-values": lambda n: 'password:"' * (n // 10),
-    "escaped-values": lambda n: '\\"token\\":\\"' * (n // 13),
-    "names": lambda n: "a" * 120 + "=" * (n // 121),
-    "long-names": lambda n: ("x" * 200 + " ") * (n // 201),
-    "url-userinfo": lambda n: ("https://" + "u" * 250 + ":") * (n // 259),
-    "url-passwords": lambda n: "https://u:" + "p" * n,
-    "pem-begins": lambda n: "-----BEGIN PRIVATE KEY-----" * (n // 27),
-    "pem-bodies": lambda n: ("-----BEGIN PRIVATE KEY-----" + "A" * 20_000 + " ") * (n // 20_000),
-    "cookies": lambda n: "Cookie: " + "a=b;" * (n // 4),
-    "prefixes": lambda n: "sk_live_" * (n // 8),
-    "named": lambda n: "token " * (n // 6),
-    "one-long-token": lambda n: "aB3" * (n // 3),
-    "markup": lambda n: "<password " * (n // 10),
-    "cdata": lambda n: "<password><![CDATA[" * (n // 19),
-}
-
-
-def _seconds(run: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-@pytest.mark.parametrize("make", HOSTILE.values(), ids=HOSTILE.keys())
-def test_hostile_text_costs_linear_time(make: Callable[[int], str]) -> None:
-    """Eight times the input costs far less than 64 times the time (no quadratic path)."""
-    small, large = make(20_000), make(160_000)
-
-    def both(text: str) -> Callable[[], object]:
-        return lambda: (redact(text), redact_markup(text))
-
-    ratio = _seconds(both(large)) / max(_seconds(both(small)), 1e-4)
-    assert ratio < 30
 
 
 # --- false positives on real errors ---------------------------------------------------------
