@@ -152,3 +152,15 @@ def test_reference_errors_at_receipt_upload_stay_receipt_failures() -> None:
         "body": {"error": "Record not found for model name: Category"},
     }
     assert ENGINE.classify(raw).failure_reason_type == "receipt_upload_failure"
+
+
+def test_oauth_error_description_is_the_message() -> None:
+    """The token endpoint's RFC 6749 answer gives its description, not the bare error code."""
+    body = {
+        "error": "invalid_grant",
+        "error_description": "The provided authorization grant is invalid, expired, revoked.",
+    }
+    raw = {"system": "moneybird", "stage": "auth", "status": 401, "body": body}
+    result = ENGINE.classify(raw)
+    assert result.failure_reason == body["error_description"]
+    assert result.rule_id == "generic.authentication"
