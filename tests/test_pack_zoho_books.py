@@ -129,3 +129,28 @@ def test_receipt_download_is_never_read_by_the_pack() -> None:
     }
     result = ENGINE.classify(raw)
     assert result.failure_reason_type == "receipt_download_failure"
+
+
+@pytest.mark.parametrize(
+    ("message", "rule_id"),
+    [
+        pytest.param("Account does not exist.", "zoho_books.account-unknown", id="account"),
+        pytest.param("Tax does not exist.", "zoho_books.tax-unknown", id="tax"),
+        pytest.param("Tax group does not exist.", "zoho_books.tax-unknown", id="tax-group"),
+        pytest.param("Reporting tag does not exist.", "zoho_books.tag-unknown", id="tag"),
+        pytest.param("Project does not exist.", "zoho_books.tag-unknown", id="project"),
+        pytest.param("Expense does not exist.", "fallback", id="the-entry-itself"),
+        pytest.param("Tax authority does not exist.", "fallback", id="tax-authority"),
+    ],
+)
+def test_code_1002_is_read_by_the_object_it_names(message: str, rule_id: str) -> None:
+    """The documented '<Entity> does not exist.' family is a mapping only for mapped objects."""
+    body = {"code": 1002, "message": message}
+    assert ENGINE.classify({"system": "zoho_books", "status": 404, "body": body}).rule_id == rule_id
+
+
+def test_does_not_exist_without_code_1002_is_not_the_pack_s() -> None:
+    """The wording alone, under another code, is left to the generic layer."""
+    body = {"code": 5, "message": "Tax does not exist."}
+    result = ENGINE.classify({"system": "zoho_books", "status": 400, "body": body})
+    assert not result.rule_id.startswith("zoho_books.")
