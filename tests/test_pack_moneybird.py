@@ -164,3 +164,12 @@ def test_oauth_error_description_is_the_message() -> None:
     result = ENGINE.classify(raw)
     assert result.failure_reason == body["error_description"]
     assert result.rule_id == "generic.authentication"
+
+
+def test_no_access_without_a_scope_list_is_left_to_the_generic_rules() -> None:
+    """'No access to bank' names no :scope to capture; the generic rule passes it on."""
+    body = {"error": "No access to bank"}
+    result = ENGINE.classify({"system": "moneybird", "status": 401, "body": body})
+    assert result.rule_id != "moneybird.no-access"
+    assert result.failure_reason_type == "accounting_system_authentication_failure"
+    assert result.failure_reason == "No access to bank"
