@@ -168,10 +168,33 @@ def test_libyaml_reads_every_built_in_file_as_the_bounded_loader_does(path: Path
     assert _yaml.load_yaml(text, path.name) == reference
 
 
-def test_only_files_without_aliases_take_the_fast_path() -> None:
-    """An alias goes to the loader that counts what it expands to."""
-    plain = _yaml._fast_loader("rules: [{id: a}]\n")
-    assert plain is not None
-    plain.dispose()
-    assert _yaml._fast_loader("a: &x [1]\nb: *x\n") is None
+def test_only_files_well_within_the_limits_take_the_fast_path() -> None:
+    """Aliases are expanded in the count; a bomb, a recursion or an error goes to the counter."""
+    for text in ("rules: [{id: a}]\n", "a: &x [1, {b: 2}]\nb: *x\nc: [*x, *x]\n"):
+        fast = _yaml._fast_loader(text)
+        assert fast is not None
+        fast.dispose()
+    assert _yaml._fast_loader(alias_bomb_of(5)) is None  # 9**5 values once expanded
+    assert _yaml._fast_loader("a: &x [1, *x]\n") is None  # an alias inside its own anchor
+    assert _yaml._fast_loader("a: *nowhere\n") is None  # an alias to no anchor
     assert _yaml._fast_loader("a: [\n") is None  # a syntax error is told by the located loader
+
+
+def test_nesting_through_aliases_is_counted_by_the_fast_pass() -> None:
+    """Each level an alias of the one before: 70 levels deep though each line is shallow."""
+    lines = ["l0: &l0 [x]"] + [f"l{i}: &l{i} [*l{i - 1}]" for i in range(1, 70)]
+    assert _yaml._fast_loader("\n".join(lines) + "\n") is None
+    shallow = "\n".join(lines[:20]) + "\n"
+    fast = _yaml._fast_loader(shallow)
+    assert fast is not None
+    fast.dispose()
+    with mock.patch.object(_yaml, "_fast_loader", return_value=None):
+        reference = _yaml.load_yaml(shallow, "shallow.yaml")
+    assert _yaml.load_yaml(shallow, "shallow.yaml") == reference
+
+
+def alias_bomb_of(levels: int) -> str:
+    """Each level a list of nine aliases to the level below."""
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"

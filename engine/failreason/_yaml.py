@@ -77,32 +77,62 @@ def load_yaml(text: str, file: str) -> LocatedDocument | Problem:
 
 
 def _fast_loader(text: str) -> yaml.SafeLoader | None:
-    """libyaml's loader, for a document it can compose within the limits without aliases.
+    """libyaml's loader, for a document it can compose well within the limits.
 
     Composing in C is several times faster than PyYAML's Python scanner, which dominated
     loading the rules. A flat pass over libyaml's events (no recursion) checks first that the
-    document has no alias and stays within MAX_VALUES and MAX_DEPTH; anything else (an alias,
-    a limit passed, a syntax error) goes to ``_BoundedLoader``, which counts and locates it.
+    document stays within MAX_VALUES and MAX_DEPTH with its aliases expanded, knowing each
+    anchor's expanded size and height from the events between its start and end. Anything
+    else (near a limit, an alias inside its own anchor, a syntax error) goes to
+    ``_BoundedLoader``, which counts and locates it.
     """
     if not yaml.__with_libyaml__:
         return None
-    depth = values = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                return None
-            if isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
-                values += 1
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            if values >= MAX_VALUES or depth >= MAX_DEPTH:  # near a limit: let it judge
-                return None
+        within = _within_limits(yaml.parse(text, Loader=yaml.CSafeLoader))
     except yaml.YAMLError:
+        return None
+    if not within:
         return None
     loader: yaml.SafeLoader = yaml.CSafeLoader(text)  # type: ignore[assignment]
     return loader
+
+
+def _within_limits(events: Any) -> bool:
+    """Whether the document these events spell stays below both limits, aliases expanded.
+
+    ``open_`` holds, per collection being read, its anchor, the expanded count before it and
+    its level, and the deepest level reached inside it so far; closing it gives an anchored
+    collection's expanded size and height for the aliases that follow.
+    """
+    expanded = 0
+    open_: list[list[Any]] = []  # [anchor, expanded before it, its level, deepest level inside]
+    anchored: dict[str, tuple[int, int]] = {}  # anchor → (values, height) once expanded
+    for event in events:
+        level = len(open_)  # collections around this node
+        if isinstance(event, yaml.AliasEvent):
+            if any(frame[0] == event.anchor for frame in open_) or event.anchor not in anchored:
+                return False  # recursive (or unknown): the bounded loader locates it
+            size, height = anchored[event.anchor]
+            expanded, reach = expanded + size, level + height
+        elif isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            expanded, reach = expanded + 1, level + 1
+            if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                anchored[event.anchor] = (1, 1)
+            if isinstance(event, yaml.CollectionStartEvent):
+                open_.append([event.anchor, expanded - 1, level + 1, level + 1])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before, own_level, deepest = open_.pop()
+            if anchor is not None:
+                anchored[anchor] = (expanded - before, deepest - own_level + 1)
+            reach = deepest
+        else:
+            continue
+        if open_:
+            open_[-1][3] = max(open_[-1][3], reach)
+        if expanded >= MAX_VALUES or reach >= MAX_DEPTH:  # near a limit: let it judge
+            return False
+    return True
 
 
 class _LimitError(Exception):
