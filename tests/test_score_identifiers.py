@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,3 +78,31 @@ def test_the_json_summary_carries_the_identifier_share(
 def test_without_labelled_captures_no_share_is_printed() -> None:
     row = {key: value for key, value in NAMED_ACCOUNT.items() if key != "captures"}
     assert "identifiers:" not in format_score(score(ENGINE, [row]))
+
+
+NAMED_IDENTIFIERS = Path(__file__).parent / "samples" / "named-identifiers.jsonl"
+# Pleo's wording for an unknown vendor is fixed and names no vendor (the seed table).
+FIXED_WORDING = {"vendor_unknown"}
+
+
+def named_identifier_rows() -> list[dict[str, Any]]:
+    lines = NAMED_IDENTIFIERS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line]
+
+
+def test_real_errors_naming_an_identifier_get_an_accepted_type() -> None:
+    """Real errors that name an account, tax code, tag, journal or vendor (with sources)."""
+    result = score(ENGINE, named_identifier_rows())
+    misses = "\n".join(f"{m.id} {m.system}: {m.got} by {m.rule_id}" for m in result.misses())
+    assert result.ratio >= 0.9, misses
+
+
+def test_reasons_name_every_identifier_unless_pleos_wording_has_no_place_for_it() -> None:
+    result = score(ENGINE, named_identifier_rows())
+    assert result.identifiers()[1] >= 40  # the set names one in every row
+    unexplained = [
+        (entry.id, named.value)
+        for entry, named in result.dropped()
+        if entry.got not in FIXED_WORDING
+    ]
+    assert unexplained == []
