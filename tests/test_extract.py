@@ -506,3 +506,27 @@ def test_corpus_sample_message(
     """Chosen real bodies give exactly the message a person reading them would pick."""
     sample = load_sample(sample_id)
     assert run(sample["body"], sample["system"]) == Extracted(messages, codes)
+
+
+# --- field-keyed validation errors (ASP.NET ModelState, Rails, Laravel) --------------------
+
+
+def test_field_keyed_errors_are_messages_named_by_their_field() -> None:
+    """ProblemDetails' title is only a wrapper; the messages are under each field."""
+    body = {
+        "title": "One or more validation errors occurred.",
+        "status": 400,
+        "errors": {"$.lines[0].vatCode": ["is not valid"], "AccountCode": ["Required."]},
+    }
+    assert run(body).messages == ("lines[0].vatCode: is not valid", "AccountCode: Required.")
+
+
+def test_a_message_that_names_its_field_is_not_prefixed() -> None:
+    body = {"errors": {"Name": ["The Name field is required."], "": ["Body is empty."]}}
+    assert run(body).messages == ("The Name field is required.", "Body is empty.")
+
+
+def test_an_error_object_with_scalar_members_is_not_read_as_fields() -> None:
+    """{"error": {"type": ..., "param": ...}} names no field of the request: param is no message."""
+    body = {"error": {"type": "invalid_request_error", "param": "amount", "message": "Too big"}}
+    assert run(body).messages == ("Too big",)

@@ -237,7 +237,9 @@ class _Walk:
             value, key, under_message, depth = stack.pop()
             if depth > MAX_DEPTH:
                 continue
-            if isinstance(value, dict):
+            if isinstance(value, dict) and key in _ERROR_KEYS and _is_field_keyed(value):
+                self._field_messages(value)
+            elif isinstance(value, dict):
                 inner = _is_message_key(key)
                 items = [(v, _normalise_key(k), inner, depth + 1) for k, v in value.items()]
                 stack.extend(reversed(items))
@@ -262,6 +264,22 @@ class _Walk:
             (self.weak if _is_weak(text) else self.specific).append(text)
         elif key in _CODE_KEYS:
             self.codes.append(text)
+
+    def _field_messages(self, errors: dict[str, JSON]) -> None:
+        """``{"AccountCode": ["Account 4010 does not exist."]}``: each message, with its field.
+
+        The field is named in front unless the message names it already, since "must exist"
+        alone does not say what must.
+        """
+        for name, texts in errors.items():
+            label = clean_text(str(name)).strip("$. ")
+            for value in texts if isinstance(texts, list) else [texts]:
+                text = clean_text(str(value), escaped=self.escaped)
+                if not text:
+                    continue
+                if label and label.casefold() not in text.casefold():
+                    text = f"{label}: {text}"
+                (self.weak if _is_weak(text) else self.specific).append(text)
 
     def messages(self) -> list[str]:
         """Specific messages, else specific titles."""
@@ -293,6 +311,14 @@ _WEAK = frozenset(
         *("therequestisinvalid", "odooservererror", "valideringfeilet"),
     }
 )
+
+
+def _is_field_keyed(errors: dict[str, JSON]) -> bool:
+    """The validation shape of ASP.NET, Rails and Laravel: each field to a list of messages."""
+    return bool(errors) and all(
+        isinstance(texts, list) and texts and all(isinstance(t, str) for t in texts)
+        for texts in errors.values()
+    )
 
 
 def _is_weak(message: str) -> bool:
