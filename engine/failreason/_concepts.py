@@ -88,6 +88,8 @@ class Vocabulary:
     states: dict[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     modifiers: tuple[str, ...] = ()
+    # The exclusion is the same for every matcher: compiled once, again after a read.
+    _exclusion: tuple[Regex | None] | None = field(default=None, repr=False, compare=False)
 
     def read(self, data: Mapping[str, Any]) -> None:
         """Add a file's ``concepts:`` (already schema-valid); words for a known name extend it."""
@@ -101,6 +103,7 @@ class Vocabulary:
             self.states[name] = self.states.get(name, ()) + words
         self.exclude += tuple(data.get("exclude", ()))
         self.modifiers += tuple(data.get("modifiers", ()))
+        self._exclusion = None
 
     def concept(self, objects: list[str], states: list[str]) -> Concept:
         """The matcher for these names; raises KeyError naming one that is not declared."""
@@ -110,26 +113,45 @@ class Vocabulary:
         for name in states:
             if name not in self.states:
                 raise KeyError(f"unknown concept state {name!r}")
-        state = _alternation(w for s in states for w in self.states[s])
-        all_objects = _alternation(w for o in self.objects.values() for w in o.words)
-        patterns = []
-        for name in objects:
-            obj = _alternation(self.objects[name].words)
-            ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
-            object_first = (
-                rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
-            )
-            state_first = (
-                rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj}"
-                rf"{_END}(?:{ident})?"
-            )
-            pattern = f"{object_first}|{state_first}"
-            patterns.append((self.objects[name].capture, compile_regex(pattern)))
-        excluded = list(self.exclude)
-        if self.modifiers:
-            excluded.append(rf"{_START}{all_objects}\s+{_alternation(self.modifiers)}{_END}")
-        exclude = compile_regex("|".join(excluded)) if excluded else None
-        return Concept(tuple(objects), tuple(states), tuple(patterns), exclude)
+        state_words = [w for s in states for w in self.states[s]]
+        chosen = [self.objects[name] for name in objects]
+        return self.concept_of(chosen, state_words, tuple(objects), tuple(states))
+
+    def concept_of(
+        self,
+        objects: Iterable[ConceptObject],
+        state_words: Iterable[str],
+        object_names: tuple[str, ...] = (),
+        state_names: tuple[str, ...] = (),
+    ) -> Concept:
+        """A matcher for these objects' words and these state words, with this vocabulary's
+        exclusions; the word check builds one per word this way."""
+        state = _alternation(state_words)
+        patterns = tuple((o.capture, compile_regex(_pattern(o.words, state))) for o in objects)
+        return Concept(object_names, state_names, patterns, self.exclusion())
+
+    def exclusion(self) -> Regex | None:
+        """``exclude`` and ``modifiers`` as one pattern: a message it finds is no concept."""
+        if self._exclusion is None:
+            excluded = list(self.exclude)
+            if self.modifiers:
+                all_objects = _alternation(w for o in self.objects.values() for w in o.words)
+                excluded.append(rf"{_START}{all_objects}\s+{_alternation(self.modifiers)}{_END}")
+            self._exclusion = (compile_regex("|".join(excluded)) if excluded else None,)
+        return self._exclusion[0]
+
+
+def _pattern(object_words: Iterable[str], state: str) -> str:
+    """An object (and its identifier) then its state in one clause, or the state right
+    before the object; ``state`` is already an alternation."""
+    obj = _alternation(object_words)
+    ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
+    object_first = rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
+    state_first = (
+        rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj}"
+        rf"{_END}(?:{ident})?"
+    )
+    return f"{object_first}|{state_first}"
 
 
 @dataclass(frozen=True)
