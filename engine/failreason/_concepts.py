@@ -136,7 +136,8 @@ class Vocabulary:
             excluded = list(self.exclude)
             if self.modifiers:
                 all_objects = _alternation(w for o in self.objects.values() for w in o.words)
-                excluded.append(rf"{_START}{all_objects}\s+{_alternation(self.modifiers)}{_END}")
+                modifiers = _alternation(self.modifiers)  # also after a possessive 's
+                excluded.append(rf"{_START}{all_objects}(?:'s|\x{{2019}}s)?\s+{modifiers}{_END}")
             self._exclusion = (compile_regex("|".join(excluded)) if excluded else None,)
         return self._exclusion[0]
 
