@@ -52,13 +52,13 @@ class ConceptExample:
 
     text: str
     location: Location
-    object: str | None = None
-    state: str | None = None
+    object: str = ""  # empty for a not_example
+    state: str = ""
     capture: str | None = None
 
     @property
     def negative(self) -> bool:
-        return self.object is None
+        return not self.object
 
 
 @dataclass
@@ -106,9 +106,13 @@ def _concept_blocks(layers: Iterable[Layer]) -> Iterator[LocatedDocument]:
         for path in paths:
             shown = f"{layer.rules_display}/{path.relative_to(layer.rules_dir).as_posix()}"
             doc = _read(path, layer.rules_dir, shown)
-            if doc is not None and isinstance(doc.data, dict):
-                if isinstance(doc.data.get("concepts"), dict):
-                    yield doc
+            data = doc.data if doc is not None else None
+            if (
+                doc is not None
+                and isinstance(data, dict)
+                and isinstance(data.get("concepts"), dict)
+            ):
+                yield doc
 
 
 def _read(path: Path, root: Path, shown: str) -> LocatedDocument | None:
@@ -124,18 +128,23 @@ def _words_only(block: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in block.items() if k not in ("examples", "not_examples")}
 
 
+def _language(key: object) -> str:
+    """A language key as written: YAML 1.1 reads an unquoted ``no:`` (Norwegian) as false."""
+    return "no" if key is False else str(key)
+
+
 def _word_entries(doc: LocatedDocument) -> Iterator[WordEntry]:
     block = doc.data["concepts"]
     for name, spec in (block.get("objects") or {}).items():
         for language, words in (spec.get("words") or {}).items():
             for i, word in enumerate(words):
                 at = doc.locate(("concepts", "objects", name, "words", language, i))
-                yield WordEntry("object", name, language, word, at)
+                yield WordEntry("object", name, _language(language), word, at)
     for name, by_language in (block.get("states") or {}).items():
         for language, words in by_language.items():
             for i, word in enumerate(words):
                 at = doc.locate(("concepts", "states", name, language, i))
-                yield WordEntry("state", name, language, word, at)
+                yield WordEntry("state", name, _language(language), word, at)
 
 
 _EXAMPLE_KEYS = ("text", "object", "state", "capture")
@@ -160,8 +169,13 @@ def _examples(
             if problem:
                 problems.append(Problem(at, problem, shown))
                 continue
+            capture = item.get("capture")
             yield ConceptExample(
-                item["text"], at, item["object"], item["state"], item.get("capture")
+                item["text"],
+                at,
+                item["object"],
+                item["state"],
+                None if capture is None else str(capture),
             )
 
 
@@ -198,7 +212,6 @@ def _check_examples(
                     Problem(example.location, f"{example.text!r} reads as a concept; it must not")
                 )
             continue
-        assert example.object is not None and example.state is not None
         got = vocabulary.concept([example.object], [example.state]).match(signal)
         wanted = f"{example.object} {example.state}"
         if got is None:
@@ -206,11 +219,10 @@ def _check_examples(
             check.problems.append(Problem(example.location, message))
             continue
         captured = next(iter(got.values()), None)
-        expected = None if example.capture is None else str(example.capture)
+        expected = example.capture
         if captured != expected:
             message = (
-                f"{example.text!r} reads as {wanted} capturing {captured!r}, "
-                f"expected {expected!r}"
+                f"{example.text!r} reads as {wanted} capturing {captured!r}, expected {expected!r}"
             )
             check.problems.append(Problem(example.location, message))
             continue
@@ -231,7 +243,6 @@ def _exercised(
         signal = signals[id(example)]
         if mine != entry.name or not _contains(alone, signal):
             continue
-        assert example.object is not None and example.state is not None
         if entry.side == "object":
             capture = vocabulary.objects[entry.name].capture
             objects = [ConceptObject(entry.name, capture, (entry.word,))]

@@ -51,13 +51,16 @@ _GAP_AFTER_OBJECT = r"(?:[^.;:!?\n]{0,50}?[^\pL\pN_.;:!?\n])?"
 
 
 def expand(word: str) -> str:
-    """A vocabulary entry as an RE2 fragment: ``konto{,t,n}`` → ``konto(?:|t|n)``; spaces
+    """A vocabulary entry as an RE2 fragment: ``konto{,t,n}`` → ``konto(?:t|n|)``; spaces
     match any run of spaces or hyphens."""
     parts: list[str] = []
     position = 0
     for found in _BRACES.finditer(word):
         parts.append(_literal(word[position : found.start()]))
-        endings = "|".join(_literal(e) for e in found.group(1).split(","))
+        # Longest first: RE2 takes the first alternative that fits, and "dimension value
+        # 'X'" must be read as the object "dimension value" with its identifier.
+        choices = sorted(found.group(1).split(","), key=len, reverse=True)
+        endings = "|".join(_literal(e) for e in choices)
         parts.append(f"(?:{endings})")
         position = found.end()
     parts.append(_literal(word[position:]))
@@ -148,9 +151,11 @@ def _pattern(object_words: Iterable[str], state: str) -> str:
     obj = _alternation(object_words)
     ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
     object_first = rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
+    # The state-first identifier has groups of its own: RE2 reads a repeated name as its first.
+    ident_after = ident.replace("(?P<q>", "(?P<q2>").replace("(?P<d>", "(?P<d2>")
     state_first = (
         rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj}"
-        rf"{_END}(?:{ident})?"
+        rf"{_END}(?:{ident_after})?"
     )
     return f"{object_first}|{state_first}"
 
@@ -173,7 +178,7 @@ class Concept:
                 found = regex.search(text)
                 if found is None:
                     continue
-                value = found.get("q") or found.get("d")
+                value = next((found[g] for g in ("q", "d", "q2", "d2") if found.get(g)), None)
                 return {capture: value} if capture and value else {}
         return None
 
