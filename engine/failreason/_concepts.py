@@ -129,9 +129,10 @@ class Vocabulary:
     ) -> Concept:
         """A matcher for these objects' words and these state words, with this vocabulary's
         exclusions; the word check builds one per word this way."""
-        state = _alternation(state_words)
-        patterns = tuple((o.capture, compile_regex(_pattern(o.words, state))) for o in objects)
-        return Concept(object_names, state_names, patterns, self.exclusion())
+        chosen = tuple(objects)
+        regex = compile_regex(_pattern([o.words for o in chosen], _alternation(state_words)))
+        captures = tuple(o.capture for o in chosen)
+        return Concept(object_names, state_names, regex, captures, self.exclusion())
 
     def exclusion(self) -> Regex | None:
         """``exclude`` and ``modifiers`` as one pattern: a message it finds is no concept."""
@@ -145,16 +146,19 @@ class Vocabulary:
         return self._exclusion[0]
 
 
-def _pattern(object_words: Iterable[str], state: str) -> str:
-    """An object (and its identifier) then its state in one clause, or the state right
-    before the object; ``state`` is already an alternation."""
-    obj = _alternation(object_words)
+def _pattern(objects: list[tuple[str, ...]], state: str) -> str:
+    """Any of the objects (and its identifier) then the state in one clause, or the state
+    right before an object; ``state`` is already an alternation. One pattern for all the
+    objects, so the state words compile twice, not twice per object: group ``o<i>`` says
+    which object was read."""
+    obj = "(?:" + "|".join(f"(?P<o{i}>{_alternation(w)})" for i, w in enumerate(objects)) + ")"
+    obj_again = obj.replace("(?P<o", "(?P<s")  # RE2 reads a repeated group name as its first
     ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
     object_first = rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
-    # The state-first identifier has groups of its own: RE2 reads a repeated name as its first.
+    # The state-first identifier has groups of its own, for the same reason.
     ident_after = ident.replace("(?P<q>", "(?P<q2>").replace("(?P<d>", "(?P<d2>")
     state_first = (
-        rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj}"
+        rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj_again}"
         rf"{_END}(?:{ident_after})?"
     )
     return f"{object_first}|{state_first}"
@@ -166,7 +170,8 @@ class Concept:
 
     objects: tuple[str, ...]
     states: tuple[str, ...]
-    patterns: tuple[tuple[str | None, Regex], ...] = field(repr=False)
+    regex: Regex = field(repr=False)
+    captures: tuple[str | None, ...] = field(repr=False)  # each object's capture name
     exclude: Regex | None = field(repr=False)
 
     def match(self, signal: Signal) -> Captures | None:
@@ -174,16 +179,19 @@ class Concept:
         for text in texts:
             if self.exclude is not None and self.exclude.search(text) is not None:
                 continue
-            for capture, regex in self.patterns:
-                found = regex.search(text)
-                if found is None:
-                    continue
-                value = next((found[g] for g in ("q", "d", "q2", "d2") if found.get(g)), None)
-                return {capture: value} if capture and value else {}
+            found = self.regex.search(text)
+            if found is None:
+                continue
+            capture = next(
+                (c for i, c in enumerate(self.captures) if f"o{i}" in found or f"s{i}" in found),
+                None,
+            )
+            value = next((found[g] for g in ("q", "d", "q2", "d2") if found.get(g)), None)
+            return {capture: value} if capture and value else {}
         return None
 
     def capture_names(self) -> frozenset[str]:
-        return frozenset(c for c, _ in self.patterns if c)
+        return frozenset(c for c in self.captures if c)
 
     def __repr__(self) -> str:
         return f"concept {{object: {list(self.objects)}, state: {list(self.states)}}}"
