@@ -228,8 +228,12 @@ def _lint(args: argparse.Namespace, out: IO[str]) -> int:
         raise RuleFileError(concepts.problems)
     for warning in concepts.warnings:
         out.write(escaped_lines(f"warning: {warning}\n"))
-    found = f"{len(concepts.warnings)} warnings" if concepts.warnings else "no problems"
-    out.write(f"{len(engine.rules)} rules, {len(engine.systems)} system profiles: {found}\n")
+    count = len(concepts.warnings)
+    found = f"{count} warning{'s' if count != 1 else ''}" if count else "no problems"
+    words = f"{len(concepts.words)} concept words, {len(concepts.examples)} concept examples"
+    out.write(
+        f"{len(engine.rules)} rules, {len(engine.systems)} system profiles, {words}: {found}\n"
+    )
     return OK
 
 

@@ -20,19 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from failreason._concepts import ConceptObject, Vocabulary, expand
+from failreason._concepts import Concept, Vocabulary, expand
 from failreason._errors import Location, Problem
+from failreason._normalize import fold
 from failreason._readfile import UnreadableFileError, read_text_file
-from failreason._regex import Regex, compile_regex
+from failreason._regex import compile_regex
 from failreason._signal import Signal
 from failreason._yaml import DocPath, LocatedDocument, format_path, load_yaml
 
 if TYPE_CHECKING:
     from failreason._engine import Engine
     from failreason._rules import Layer
-
-_EDGE_START = r"(?:^|[^\pL\pN_])"
-_EDGE_END = r"(?:$|[^\pL\pN_])"
 
 
 @dataclass(frozen=True)
@@ -89,9 +87,9 @@ def check_concepts(engine: Engine) -> ConceptCheck:
         check.words.extend(_word_entries(doc))
         check.examples.extend(_examples(doc, vocabulary, check.problems))
     signals = {id(e): engine.signal({"stage": "entry", "body": e.text}) for e in check.examples}
-    good = _check_examples(vocabulary, check, signals)
+    readings = _readings(vocabulary, _check_examples(vocabulary, check, signals), signals)
     for entry in check.words:
-        if not _exercised(entry, good, vocabulary, signals):
+        if not _exercised(entry, readings):
             check.warnings.append(_unexercised(entry))
     return check
 
@@ -230,39 +228,46 @@ def _check_examples(
     return good
 
 
-def _exercised(
-    entry: WordEntry,
-    examples: list[ConceptExample],
-    vocabulary: Vocabulary,
-    signals: Mapping[int, Signal],
-) -> bool:
-    """Whether an example reads as the entry's object (or state) with only this word for it."""
-    alone = _word_alone(entry.word)
+def _readings(
+    vocabulary: Vocabulary, examples: list[ConceptExample], signals: Mapping[int, Signal]
+) -> list[tuple[ConceptExample, str, str]]:
+    """Each example with the object and the state text its matcher read (folded)."""
+    matchers: dict[tuple[str, str], Concept] = {}
+    read: list[tuple[ConceptExample, str, str]] = []
     for example in examples:
-        mine = example.object if entry.side == "object" else example.state
-        signal = signals[id(example)]
-        if mine != entry.name or not _contains(alone, signal):
+        key = (example.object, example.state)
+        if key not in matchers:
+            obj = [vocabulary.objects[example.object]]
+            words = vocabulary.states[example.state]
+            matchers[key] = vocabulary.concept_of(obj, words, mark_state=True)
+        found = _search(matchers[key], signals[id(example)])
+        if found is not None:
+            obj_text = found.get("o0") or found.get("s0") or ""
+            state_text = found.get("st") or found.get("st2") or ""
+            read.append((example, fold(obj_text).folded, fold(state_text).folded))
+    return read
+
+
+def _search(concept: Concept, signal: Signal) -> dict[str, str] | None:
+    texts = (signal.text, signal.words) if signal.words.folded else (signal.text,)
+    for text in texts:
+        if concept.exclude is not None and concept.exclude.search(text) is not None:
             continue
-        if entry.side == "object":
-            capture = vocabulary.objects[entry.name].capture
-            objects = [ConceptObject(entry.name, capture, (entry.word,))]
-            states: Iterable[str] = vocabulary.states[example.state]
-        else:
-            objects = [vocabulary.objects[example.object]]
-            states = (entry.word,)
-        if vocabulary.concept_of(objects, states).match(signal) is not None:
+        found = concept.regex.search(text)
+        if found is not None:
+            return found
+    return None
+
+
+def _exercised(entry: WordEntry, readings: list[tuple[ConceptExample, str, str]]) -> bool:
+    """Whether an example of the entry's object (or state) read it as exactly this word."""
+    whole = compile_regex(f"^(?:{expand(entry.word)})$")
+    for example, obj_text, state_text in readings:
+        mine = example.object if entry.side == "object" else example.state
+        text = obj_text if entry.side == "object" else state_text
+        if mine == entry.name and whole.search(fold(text)) is not None:
             return True
     return False
-
-
-def _word_alone(word: str) -> Regex:
-    return compile_regex(f"{_EDGE_START}{expand(word)}{_EDGE_END}")
-
-
-def _contains(regex: Regex, signal: Signal) -> bool:
-    if regex.search(signal.text) is not None:
-        return True
-    return bool(signal.words.folded) and regex.search(signal.words) is not None
 
 
 def _unexercised(entry: WordEntry) -> Problem:

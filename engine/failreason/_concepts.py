@@ -71,9 +71,18 @@ def _literal(text: str) -> str:
     return r"[\s-]+".join(re.escape(piece) for piece in text.split(" "))
 
 
-def _alternation(words: Iterable[str]) -> str:
-    # Longest first, so "gl account" is tried before "account".
-    return "(?:" + "|".join(expand(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+def _alternation(words: Iterable[str], memo: dict[str, str] | None = None) -> str:
+    """The words as one group, longest first, so "gl account" is tried before "account";
+    ``memo`` keeps each word's expansion for the next matcher that names it."""
+    unique = sorted(set(words), key=len, reverse=True)
+    if memo is None:
+        return "(?:" + "|".join(expand(w) for w in unique) + ")"
+    parts = []
+    for word in unique:
+        if word not in memo:
+            memo[word] = expand(word)
+        parts.append(memo[word])
+    return "(?:" + "|".join(parts) + ")"
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,7 @@ class Vocabulary:
     modifiers: tuple[str, ...] = ()
     # The exclusion is the same for every matcher: compiled once, again after a read.
     _exclusion: tuple[Regex | None] | None = field(default=None, repr=False, compare=False)
+    _expanded: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def read(self, data: Mapping[str, Any]) -> None:
         """Add a file's ``concepts:`` (already schema-valid); words for a known name extend it."""
@@ -126,11 +136,16 @@ class Vocabulary:
         state_words: Iterable[str],
         object_names: tuple[str, ...] = (),
         state_names: tuple[str, ...] = (),
+        *,
+        mark_state: bool = False,
     ) -> Concept:
         """A matcher for these objects' words and these state words, with this vocabulary's
-        exclusions; the word check builds one per word this way."""
+        exclusions. ``mark_state``: the state read is the group ``st`` (or ``st2``), as the
+        word check needs; rules never ask for it."""
         chosen = tuple(objects)
-        regex = compile_regex(_pattern([o.words for o in chosen], _alternation(state_words)))
+        memo = self._expanded
+        state = _alternation(state_words, memo)
+        regex = compile_regex(_pattern([o.words for o in chosen], state, memo, mark_state))
         captures = tuple(o.capture for o in chosen)
         return Concept(object_names, state_names, regex, captures, self.exclusion())
 
@@ -139,26 +154,33 @@ class Vocabulary:
         if self._exclusion is None:
             excluded = list(self.exclude)
             if self.modifiers:
-                all_objects = _alternation(w for o in self.objects.values() for w in o.words)
+                words = (w for o in self.objects.values() for w in o.words)
+                all_objects = _alternation(words, self._expanded)
                 modifiers = _alternation(self.modifiers)  # also after a possessive 's
                 excluded.append(rf"{_START}{all_objects}(?:'s|\x{{2019}}s)?\s+{modifiers}{_END}")
             self._exclusion = (compile_regex("|".join(excluded)) if excluded else None,)
         return self._exclusion[0]
 
 
-def _pattern(objects: list[tuple[str, ...]], state: str) -> str:
+def _pattern(
+    objects: list[tuple[str, ...]], state: str, memo: dict[str, str], mark_state: bool = False
+) -> str:
     """Any of the objects (and its identifier) then the state in one clause, or the state
     right before an object; ``state`` is already an alternation. One pattern for all the
     objects, so the state words compile twice, not twice per object: group ``o<i>`` says
     which object was read."""
-    obj = "(?:" + "|".join(f"(?P<o{i}>{_alternation(w)})" for i, w in enumerate(objects)) + ")"
+    groups = (f"(?P<o{i}>{_alternation(w, memo)})" for i, w in enumerate(objects))
+    obj = "(?:" + "|".join(groups) + ")"
     obj_again = obj.replace("(?P<o", "(?P<s")  # RE2 reads a repeated group name as its first
     ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
+    state_again = state
+    if mark_state:
+        state, state_again = f"(?P<st>{state})", f"(?P<st2>{state})"
     object_first = rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
     # The state-first identifier has groups of its own, for the same reason.
     ident_after = ident.replace("(?P<q>", "(?P<q2>").replace("(?P<d>", "(?P<d2>")
     state_first = (
-        rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj_again}"
+        rf"{_START}{state_again}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj_again}"
         rf"{_END}(?:{ident_after})?"
     )
     return f"{object_first}|{state_first}"
