@@ -146,3 +146,74 @@ def test_matching_stays_linear_on_hostile_input() -> None:
     started = time.perf_counter()
     ENGINE.classify({"stage": "entry", "body": body})
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("body", "rule", "kind"),
+    [
+        pytest.param(
+            "Vendor Posting Group DOMESTIC is not set up",
+            "objects.posting-setup",
+            "invalid_configuration",
+            id="posting-group-before-vendor",
+        ),
+        pytest.param(
+            "Kreditorenbuchungsgruppe fehlt",
+            "objects.posting-setup-missing",
+            "missing_configuration",
+            id="posting-group-missing",
+        ),
+        pytest.param(
+            "Leverandøren 3004 er ikke oprettet",
+            "objects.vendor-unknown",
+            "vendor_unknown",
+            id="vendor-not-set-up",
+        ),
+        pytest.param(
+            "Journal PURCH is not set up",
+            "objects.invalid",
+            "invalid_configuration",
+            id="not-set-up-is-not-missing",
+        ),
+        pytest.param(
+            "Account 1930 is not allowed for this type of transaction",
+            "objects.not-allowed",
+            "invalid_configuration",
+            id="account-not-allowed",
+        ),
+        pytest.param(
+            "Das Konto 1200 darf nicht bebucht werden",
+            "objects.not-allowed",
+            "invalid_configuration",
+            id="de-not-allowed",
+        ),
+    ],
+)
+def test_the_states_not_set_up_and_not_allowed(body: str, rule: str, kind: str) -> None:
+    rule_id, got_kind, _ = decide(body)
+    assert (rule_id, got_kind) == (rule, kind)
+
+
+def test_not_allowed_is_not_read_as_unknown() -> None:
+    """An account that exists but may not be used must not be reported as missing from the
+    system: its reason is the system's own message."""
+    _, _, reason = decide("Account 1930 is not allowed for this type of transaction")
+    assert reason == "Account 1930 is not allowed for this type of transaction"
+
+
+def test_the_identifier_after_a_state_first_object_is_captured() -> None:
+    _, _, reason = decide("Unable to find tag 'Marketing'")
+    assert reason.startswith("Tag with code Marketing does not exist")
+    _, _, reason = decide("Invalid account code: 9999")
+    assert reason == "Account No. 9999 does not exist in the Accounting System. Check Category."
+
+
+def test_a_longer_object_word_is_read_before_its_prefix() -> None:
+    """`dimension{,s}{, value}` reads "Dimension value 'NORTH'" whole, so NORTH is captured."""
+    _, _, reason = decide("Dimension value 'NORTH' could not be found")
+    assert reason == "Tag with code NORTH does not exist on the Accounting System. Check the Tag."
+
+
+def test_a_modifier_after_a_possessive_is_still_a_modifier() -> None:
+    rule_id, _, _ = decide("The supplier's e-mail address is not set up")
+    assert not rule_id.startswith("objects.")
