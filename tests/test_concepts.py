@@ -217,3 +217,20 @@ def test_a_longer_object_word_is_read_before_its_prefix() -> None:
 def test_a_modifier_after_a_possessive_is_still_a_modifier() -> None:
     rule_id, _, _ = decide("The supplier's e-mail address is not set up")
     assert not rule_id.startswith("objects.")
+
+
+def test_an_object_not_set_up_gets_the_seed_wording_only_when_named() -> None:
+    """ "Konto 6540 er ikke opprettet" names the account that does not exist; "Account is not
+    configured for multi-currency" is about a setting, so the system's words are passed on."""
+    rule_id, kind, reason = decide("Konto 6540 er ikke opprettet")
+    assert (rule_id, kind) == ("objects.account-not-set-up", "invalid_configuration")
+    assert reason == "Account No. 6540 does not exist in the Accounting System. Check Category."
+    rule_id, kind, reason = decide("Account is not configured for multi-currency")
+    assert (rule_id, kind) == ("objects.invalid", "invalid_configuration")
+    assert reason == "Account is not configured for multi-currency"
+
+
+def test_the_users_own_account_and_bank_details_are_no_ledger_account() -> None:
+    for body in ("Your account is not set up for API access", "Reg.nr. og kontonummer er ugyldigt"):
+        rule_id, _, _ = decide(body)
+        assert not rule_id.startswith("objects."), body
