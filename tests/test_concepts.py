@@ -223,7 +223,7 @@ def test_an_object_not_set_up_gets_the_seed_wording_only_when_named() -> None:
     """ "Konto 6540 er ikke opprettet" names the account that does not exist; "Account is not
     configured for multi-currency" is about a setting, so the system's words are passed on."""
     rule_id, kind, reason = decide("Konto 6540 er ikke opprettet")
-    assert (rule_id, kind) == ("objects.account-not-set-up", "invalid_configuration")
+    assert (rule_id, kind) == ("objects.not-set-up", "invalid_configuration")
     assert reason == "Account No. 6540 does not exist in the Accounting System. Check Category."
     rule_id, kind, reason = decide("Account is not configured for multi-currency")
     assert (rule_id, kind) == ("objects.invalid", "invalid_configuration")

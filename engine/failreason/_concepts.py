@@ -176,14 +176,13 @@ def _pattern(
     state_again = state
     if mark_state:
         state, state_again = f"(?P<st>{state})", f"(?P<st2>{state})"
-    object_first = rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
+    object_first = rf"{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}"
     # The state-first identifier has groups of its own, for the same reason.
     ident_after = ident.replace("(?P<q>", "(?P<q2>").replace("(?P<d>", "(?P<d2>")
-    state_first = (
-        rf"{_START}{state_again}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj_again}"
-        rf"{_END}(?:{ident_after})?"
-    )
-    return f"{object_first}|{state_first}"
+    state_first = rf"{state_again}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj_again}"
+    # The word edges are shared (each is a large Unicode class, costly to compile); the
+    # identifier after the end is only read when the state came first (Concept.match).
+    return rf"{_START}(?:{object_first}|{state_first}){_END}(?:{ident_after})?"
 
 
 @dataclass(frozen=True)
@@ -204,11 +203,13 @@ class Concept:
             found = self.regex.search(text)
             if found is None:
                 continue
-            capture = next(
-                (c for i, c in enumerate(self.captures) if f"o{i}" in found or f"s{i}" in found),
-                None,
-            )
-            value = next((found[g] for g in ("q", "d", "q2", "d2") if found.get(g)), None)
+            object_first = next((i for i in range(len(self.captures)) if f"o{i}" in found), None)
+            if object_first is not None:
+                capture, groups = self.captures[object_first], ("q", "d")
+            else:
+                state_first = (i for i in range(len(self.captures)) if f"s{i}" in found)
+                capture, groups = self.captures[next(state_first, 0)], ("q2", "d2")
+            value = next((found[g] for g in groups if found.get(g)), None)
             return {capture: value} if capture and value else {}
         return None
 
