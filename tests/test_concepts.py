@@ -20,8 +20,9 @@ def decide(body: str) -> tuple[str, str, str]:
 
 
 def test_endings_in_braces_expand_to_one_alternation() -> None:
-    """`projekt{,et,en}` is projekt, projektet and projekten; a space also meets a hyphen."""
-    assert expand("projekt{,et,en}") == "projekt(?:|et|en)"
+    """`projekt{,et,en}` is projekt, projektet and projekten, longest first; a space also
+    meets a hyphen."""
+    assert expand("projekt{,et,en}") == "projekt(?:et|en|)"
     assert expand("btw code") == r"btw[\s-]+code"
 
 
@@ -145,3 +146,91 @@ def test_matching_stays_linear_on_hostile_input() -> None:
     started = time.perf_counter()
     ENGINE.classify({"stage": "entry", "body": body})
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("body", "rule", "kind"),
+    [
+        pytest.param(
+            "Vendor Posting Group DOMESTIC is not set up",
+            "objects.posting-setup",
+            "invalid_configuration",
+            id="posting-group-before-vendor",
+        ),
+        pytest.param(
+            "Kreditorenbuchungsgruppe fehlt",
+            "objects.posting-setup-missing",
+            "missing_configuration",
+            id="posting-group-missing",
+        ),
+        pytest.param(
+            "Leverandøren 3004 er ikke oprettet",
+            "objects.vendor-unknown",
+            "vendor_unknown",
+            id="vendor-not-set-up",
+        ),
+        pytest.param(
+            "Journal PURCH is not set up",
+            "objects.invalid",
+            "invalid_configuration",
+            id="not-set-up-is-not-missing",
+        ),
+        pytest.param(
+            "Account 1930 is not allowed for this type of transaction",
+            "objects.not-allowed",
+            "invalid_configuration",
+            id="account-not-allowed",
+        ),
+        pytest.param(
+            "Das Konto 1200 darf nicht bebucht werden",
+            "objects.not-allowed",
+            "invalid_configuration",
+            id="de-not-allowed",
+        ),
+    ],
+)
+def test_the_states_not_set_up_and_not_allowed(body: str, rule: str, kind: str) -> None:
+    rule_id, got_kind, _ = decide(body)
+    assert (rule_id, got_kind) == (rule, kind)
+
+
+def test_not_allowed_is_not_read_as_unknown() -> None:
+    """An account that exists but may not be used must not be reported as missing from the
+    system: its reason is the system's own message."""
+    _, _, reason = decide("Account 1930 is not allowed for this type of transaction")
+    assert reason == "Account 1930 is not allowed for this type of transaction"
+
+
+def test_the_identifier_after_a_state_first_object_is_captured() -> None:
+    _, _, reason = decide("Unable to find tag 'Marketing'")
+    assert reason.startswith("Tag with code Marketing does not exist")
+    _, _, reason = decide("Invalid account code: 9999")
+    assert reason == "Account No. 9999 does not exist in the Accounting System. Check Category."
+
+
+def test_a_longer_object_word_is_read_before_its_prefix() -> None:
+    """`dimension{,s}{, value}` reads "Dimension value 'NORTH'" whole, so NORTH is captured."""
+    _, _, reason = decide("Dimension value 'NORTH' could not be found")
+    assert reason == "Tag with code NORTH does not exist on the Accounting System. Check the Tag."
+
+
+def test_a_modifier_after_a_possessive_is_still_a_modifier() -> None:
+    rule_id, _, _ = decide("The supplier's e-mail address is not set up")
+    assert not rule_id.startswith("objects.")
+
+
+def test_an_object_not_set_up_gets_the_seed_wording_only_when_named() -> None:
+    """ "Konto 6540 er ikke opprettet" names the account that does not exist; "Account is not
+    configured for multi-currency" is about a setting, so the system's words are passed on."""
+    rule_id, kind, reason = decide("Konto 6540 er ikke opprettet")
+    assert (rule_id, kind) == ("objects.not-set-up", "invalid_configuration")
+    assert reason == "Account No. 6540 does not exist in the Accounting System. Check Category."
+    rule_id, kind, reason = decide("Account is not configured for multi-currency")
+    assert (rule_id, kind) == ("objects.invalid", "invalid_configuration")
+    assert reason == "Account is not configured for multi-currency"
+
+
+def test_the_users_own_account_and_bank_details_are_no_ledger_account() -> None:
+    for body in ("Your account is not set up for API access", "Reg.nr. og kontonummer er ugyldigt"):
+        rule_id, _, _ = decide(body)
+        assert not rule_id.startswith("objects."), body

@@ -15,6 +15,7 @@ from typing import IO, Any, TypeVar
 from failreason import _demo as demo
 from failreason import _report_cli as report_cli
 from failreason import _sandbox_cli as sandbox_cli
+from failreason._concept_coverage import check_concepts
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
 from failreason._examples import run_examples
@@ -222,7 +223,17 @@ def _format_explanation(number: int, explanation: Explanation) -> str:
 
 def _lint(args: argparse.Namespace, out: IO[str]) -> int:
     engine = _engine(args)
-    out.write(f"{len(engine.rules)} rules, {len(engine.systems)} system profiles: no problems\n")
+    concepts = check_concepts(engine)  # the concept words and their examples (lint time only)
+    if concepts.problems:
+        raise RuleFileError(concepts.problems)
+    for warning in concepts.warnings:
+        out.write(escaped_lines(f"warning: {warning}\n"))
+    count = len(concepts.warnings)
+    found = f"{count} warning{'s' if count != 1 else ''}" if count else "no problems"
+    words = f"{len(concepts.words)} concept words, {len(concepts.examples)} concept examples"
+    out.write(
+        f"{len(engine.rules)} rules, {len(engine.systems)} system profiles, {words}: {found}\n"
+    )
     return OK
 
 

@@ -51,13 +51,16 @@ _GAP_AFTER_OBJECT = r"(?:[^.;:!?\n]{0,50}?[^\pL\pN_.;:!?\n])?"
 
 
 def expand(word: str) -> str:
-    """A vocabulary entry as an RE2 fragment: ``konto{,t,n}`` → ``konto(?:|t|n)``; spaces
+    """A vocabulary entry as an RE2 fragment: ``konto{,t,n}`` → ``konto(?:t|n|)``; spaces
     match any run of spaces or hyphens."""
     parts: list[str] = []
     position = 0
     for found in _BRACES.finditer(word):
         parts.append(_literal(word[position : found.start()]))
-        endings = "|".join(_literal(e) for e in found.group(1).split(","))
+        # Longest first: RE2 takes the first alternative that fits, and "dimension value
+        # 'X'" must be read as the object "dimension value" with its identifier.
+        choices = sorted(found.group(1).split(","), key=len, reverse=True)
+        endings = "|".join(_literal(e) for e in choices)
         parts.append(f"(?:{endings})")
         position = found.end()
     parts.append(_literal(word[position:]))
@@ -68,9 +71,18 @@ def _literal(text: str) -> str:
     return r"[\s-]+".join(re.escape(piece) for piece in text.split(" "))
 
 
-def _alternation(words: Iterable[str]) -> str:
-    # Longest first, so "gl account" is tried before "account".
-    return "(?:" + "|".join(expand(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+def _alternation(words: Iterable[str], memo: dict[str, str] | None = None) -> str:
+    """The words as one group, longest first, so "gl account" is tried before "account";
+    ``memo`` keeps each word's expansion for the next matcher that names it."""
+    unique = sorted(set(words), key=len, reverse=True)
+    if memo is None:
+        return "(?:" + "|".join(expand(w) for w in unique) + ")"
+    parts = []
+    for word in unique:
+        if word not in memo:
+            memo[word] = expand(word)
+        parts.append(memo[word])
+    return "(?:" + "|".join(parts) + ")"
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,9 @@ class Vocabulary:
     states: dict[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     modifiers: tuple[str, ...] = ()
+    # The exclusion is the same for every matcher: compiled once, again after a read.
+    _exclusion: tuple[Regex | None] | None = field(default=None, repr=False, compare=False)
+    _expanded: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def read(self, data: Mapping[str, Any]) -> None:
         """Add a file's ``concepts:`` (already schema-valid); words for a known name extend it."""
@@ -101,6 +116,7 @@ class Vocabulary:
             self.states[name] = self.states.get(name, ()) + words
         self.exclude += tuple(data.get("exclude", ()))
         self.modifiers += tuple(data.get("modifiers", ()))
+        self._exclusion = None
 
     def concept(self, objects: list[str], states: list[str]) -> Concept:
         """The matcher for these names; raises KeyError naming one that is not declared."""
@@ -110,26 +126,63 @@ class Vocabulary:
         for name in states:
             if name not in self.states:
                 raise KeyError(f"unknown concept state {name!r}")
-        state = _alternation(w for s in states for w in self.states[s])
-        all_objects = _alternation(w for o in self.objects.values() for w in o.words)
-        patterns = []
-        for name in objects:
-            obj = _alternation(self.objects[name].words)
-            ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
-            object_first = (
-                rf"{_START}{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}{_END}"
-            )
-            state_first = (
-                rf"{_START}{state}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj}"
-                rf"{_END}(?:{ident})?"
-            )
-            pattern = f"{object_first}|{state_first}"
-            patterns.append((self.objects[name].capture, compile_regex(pattern)))
-        excluded = list(self.exclude)
-        if self.modifiers:
-            excluded.append(rf"{_START}{all_objects}\s+{_alternation(self.modifiers)}{_END}")
-        exclude = compile_regex("|".join(excluded)) if excluded else None
-        return Concept(tuple(objects), tuple(states), tuple(patterns), exclude)
+        state_words = [w for s in states for w in self.states[s]]
+        chosen = [self.objects[name] for name in objects]
+        return self.concept_of(chosen, state_words, tuple(objects), tuple(states))
+
+    def concept_of(
+        self,
+        objects: Iterable[ConceptObject],
+        state_words: Iterable[str],
+        object_names: tuple[str, ...] = (),
+        state_names: tuple[str, ...] = (),
+        *,
+        mark_state: bool = False,
+    ) -> Concept:
+        """A matcher for these objects' words and these state words, with this vocabulary's
+        exclusions. ``mark_state``: the state read is the group ``st`` (or ``st2``), as the
+        word check needs; rules never ask for it."""
+        chosen = tuple(objects)
+        memo = self._expanded
+        state = _alternation(state_words, memo)
+        regex = compile_regex(_pattern([o.words for o in chosen], state, memo, mark_state))
+        captures = tuple(o.capture for o in chosen)
+        return Concept(object_names, state_names, regex, captures, self.exclusion())
+
+    def exclusion(self) -> Regex | None:
+        """``exclude`` and ``modifiers`` as one pattern: a message it finds is no concept."""
+        if self._exclusion is None:
+            excluded = list(self.exclude)
+            if self.modifiers:
+                words = (w for o in self.objects.values() for w in o.words)
+                all_objects = _alternation(words, self._expanded)
+                modifiers = _alternation(self.modifiers)  # also after a possessive 's
+                excluded.append(rf"{_START}{all_objects}(?:'s|\x{{2019}}s)?\s+{modifiers}{_END}")
+            self._exclusion = (compile_regex("|".join(excluded)) if excluded else None,)
+        return self._exclusion[0]
+
+
+def _pattern(
+    objects: list[tuple[str, ...]], state: str, memo: dict[str, str], mark_state: bool = False
+) -> str:
+    """Any of the objects (and its identifier) then the state in one clause, or the state
+    right before an object; ``state`` is already an alternation. One pattern for all the
+    objects, so the state words compile twice, not twice per object: group ``o<i>`` says
+    which object was read."""
+    groups = (f"(?P<o{i}>{_alternation(w, memo)})" for i, w in enumerate(objects))
+    obj = "(?:" + "|".join(groups) + ")"
+    obj_again = obj.replace("(?P<o", "(?P<s")  # RE2 reads a repeated group name as its first
+    ident = rf"(?:\s*{_ID_WORDS}\b)?[\s:#]{{0,3}}{_IDENTIFIER}"
+    state_again = state
+    if mark_state:
+        state, state_again = f"(?P<st>{state})", f"(?P<st2>{state})"
+    object_first = rf"{obj}{_OBJECT_END}(?:{ident})?{_GAP_AFTER_OBJECT}{state}"
+    # The state-first identifier has groups of its own, for the same reason.
+    ident_after = ident.replace("(?P<q>", "(?P<q2>").replace("(?P<d>", "(?P<d2>")
+    state_first = rf"{state_again}[\s:]{{1,3}}(?:{_ARTICLES}\s+)?(?:[\w-]{{5,}}\s+)?{obj_again}"
+    # The word edges are shared (each is a large Unicode class, costly to compile); the
+    # identifier after the end is only read when the state came first (Concept.match).
+    return rf"{_START}(?:{object_first}|{state_first}){_END}(?:{ident_after})?"
 
 
 @dataclass(frozen=True)
@@ -138,7 +191,8 @@ class Concept:
 
     objects: tuple[str, ...]
     states: tuple[str, ...]
-    patterns: tuple[tuple[str | None, Regex], ...] = field(repr=False)
+    regex: Regex = field(repr=False)
+    captures: tuple[str | None, ...] = field(repr=False)  # each object's capture name
     exclude: Regex | None = field(repr=False)
 
     def match(self, signal: Signal) -> Captures | None:
@@ -146,16 +200,21 @@ class Concept:
         for text in texts:
             if self.exclude is not None and self.exclude.search(text) is not None:
                 continue
-            for capture, regex in self.patterns:
-                found = regex.search(text)
-                if found is None:
-                    continue
-                value = found.get("q") or found.get("d")
-                return {capture: value} if capture and value else {}
+            found = self.regex.search(text)
+            if found is None:
+                continue
+            object_first = next((i for i in range(len(self.captures)) if f"o{i}" in found), None)
+            if object_first is not None:
+                capture, groups = self.captures[object_first], ("q", "d")
+            else:
+                state_first = (i for i in range(len(self.captures)) if f"s{i}" in found)
+                capture, groups = self.captures[next(state_first, 0)], ("q2", "d2")
+            value = next((found[g] for g in groups if found.get(g)), None)
+            return {capture: value} if capture and value else {}
         return None
 
     def capture_names(self) -> frozenset[str]:
-        return frozenset(c for c, _ in self.patterns if c)
+        return frozenset(c for c in self.captures if c)
 
     def __repr__(self) -> str:
         return f"concept {{object: {list(self.objects)}, state: {list(self.states)}}}"
