@@ -49,6 +49,7 @@ HOSTILE: dict[str, str] = {
     "zero-width and bidi": "\u200b\u202ex" * (MiB // 3),
     "surrogate halves": "\ud800x" * (MiB // 2),
     "empty JSON objects": "[" + "{}," * (MiB // 3) + "{}]",
+    "object words far from a state": "konto " * (MiB // 12) + "x" * (MiB // 2) + " finns inte",
 }
 PLAIN = "word " * (MiB // 5)
 # Text n characters long that would make a careless secret scanner retry from every position.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 import failreason
@@ -141,11 +139,13 @@ def test_an_undeclared_concept_is_a_located_problem(write_rules: WriteRules) -> 
     assert "acme.yaml:4" in problem
 
 
-def test_matching_stays_linear_on_hostile_input() -> None:
+def test_an_object_word_far_from_its_state_is_no_concept() -> None:
+    """Thousands of object words, then a long run of text, then a state: no clause holds both.
+
+    How the cost of such input grows is measured by benchmarks/bench_bounds.py.
+    """
     body = ("konto " * 20_000) + ("x" * 50_000) + " finns inte"
-    started = time.perf_counter()
-    ENGINE.classify({"stage": "entry", "body": body})
-    assert time.perf_counter() - started < 2.0
+    assert not ENGINE.classify({"stage": "entry", "body": body}).rule_id.startswith("objects.")
 
 
 @pytest.mark.parametrize(

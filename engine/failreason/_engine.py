@@ -15,6 +15,7 @@ from failreason._clean import final_reason, join_messages, truncate
 from failreason._envelope import to_envelope
 from failreason._errors import FailreasonError
 from failreason._extract import Profile, extract
+from failreason._identifiers import plausible
 from failreason._normalize import fold
 from failreason._redact import redact, redact_tree
 from failreason._render import RenderError
@@ -197,6 +198,7 @@ class Engine:
                 if not stop_at_first:
                     yield Step(rule, None)
                 continue
+            captures = plausible(captures, signal.messages)
             try:
                 yield Step(rule, captures, reason=_render(rule, signal, captures))
             except RenderError as exc:
