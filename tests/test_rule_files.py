@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 import failreason
-from failreason import _yaml
+from failreason import _yaml, _yaml_events
 from failreason._load import builtin_dir
 from tests.conftest import WriteRules
 
@@ -157,13 +162,23 @@ def test_missing_rules_directory_is_a_clear_error(tmp_path: object) -> None:
         failreason.load(f"{tmp_path}/nowhere")
 
 
+@contextlib.contextmanager
+def careful_reader_only() -> Iterator[None]:
+    """Neither the one-pass reader nor libyaml's composer: the bounded loader alone."""
+    with (
+        mock.patch.object(_yaml, "read_events", return_value=None),
+        mock.patch.object(_yaml, "_fast_loader", return_value=None),
+    ):
+        yield
+
+
 @pytest.mark.parametrize(
     "path", sorted(builtin_dir("rules").glob("**/*.yaml")), ids=lambda path: path.name
 )
-def test_libyaml_reads_every_built_in_file_as_the_bounded_loader_does(path: Path) -> None:
-    """The fast path keeps its reference: same values, same places, for every built-in file."""
+def test_the_fast_readers_read_every_built_in_file_as_the_bounded_loader_does(path: Path) -> None:
+    """The fast paths keep their reference: same values, same places, for every built-in file."""
     text = path.read_text(encoding="utf-8")
-    with mock.patch.object(_yaml, "_fast_loader", return_value=None):
+    with careful_reader_only():
         reference = _yaml.load_yaml(text, path.name)
     assert _yaml.load_yaml(text, path.name) == reference
 
@@ -188,7 +203,7 @@ def test_nesting_through_aliases_is_counted_by_the_fast_pass() -> None:
     fast = _yaml._fast_loader(shallow)
     assert fast is not None
     fast.dispose()
-    with mock.patch.object(_yaml, "_fast_loader", return_value=None):
+    with careful_reader_only():
         reference = _yaml.load_yaml(shallow, "shallow.yaml")
     assert _yaml.load_yaml(shallow, "shallow.yaml") == reference
 
@@ -198,3 +213,44 @@ def alias_bomb_of(levels: int) -> str:
     lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x]"]
     lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels + 1)]
     return "\n".join(lines) + "\n"
+
+
+def test_the_one_pass_reader_gives_way_to_the_careful_one() -> None:
+    """Aliases, duplicate or odd keys, tags and several documents are read the careful way."""
+    read = _yaml_events.read
+    for text in (
+        "a: &x [1]\nb: *x\n",
+        "a: 1\na: 2\n",
+        "? [a, b]\n: 1\n",
+        "<<: {a: 1}\n",
+        "yes: 1\n",
+        "a: !!set {x}\n",
+        "a: 1\n---\nb: 2\n",
+        "a: !!python/name:os.system\n",
+        "a: [\n",
+    ):
+        assert read(text, max_values=100, max_depth=10) is None, text
+    assert read("a: [1, {b: c}]\n", max_values=100, max_depth=10) == (
+        {"a": [1, {"b": "c"}]},
+        {(): (1, 1), ("a",): (1, 4), ("a", 0): (1, 5), ("a", 1): (1, 8), ("a", 1, "b"): (1, 12)},
+        {("a",): (1, 1), ("a", 1, "b"): (1, 9)},
+    )
+    assert read("[[[[x]]]]\n", max_values=100, max_depth=4) is None  # near the depth limit
+    assert read("[1, 2, 3]\n", max_values=3, max_depth=10) is None  # near the value limit
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.floats(allow_nan=False),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(min_size=1, max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(yaml_values, st.booleans())
+def test_any_document_reads_the_same_by_every_reader(value: object, flow: bool) -> None:
+    """Whatever YAML writes, block or flow style, the one-pass reader agrees with the other."""
+    text = yaml.safe_dump({"rules": value}, default_flow_style=flow, allow_unicode=True)
+    with careful_reader_only():
+        reference = _yaml.load_yaml(text, "any.yaml")
+    assert _yaml.load_yaml(text, "any.yaml") == reference

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from failreason._errors import Location, Problem
+from failreason._yaml_events import read as read_events
 
 DocPath = tuple[str | int, ...]
 
@@ -53,7 +54,13 @@ def load_yaml(text: str, file: str) -> LocatedDocument | Problem:
     Aliases are allowed, but what they expand to is counted as it is composed, so a document
     whose aliases would expand to more than MAX_VALUES values, or nest deeper than MAX_DEPTH,
     is refused before it is built, and an alias inside its own anchor is refused where it stands.
+    Most files are read in one pass over libyaml's events (``_yaml_events``); the others, and
+    every file with a problem, by libyaml's composer or the bounded loader, which locate it.
     """
+    fast = read_events(text, max_values=MAX_VALUES, max_depth=MAX_DEPTH)
+    if fast is not None:
+        data, values, keys = fast
+        return LocatedDocument(file, data, values, keys)
     loader: yaml.SafeLoader = _fast_loader(text) or _BoundedLoader(text)
     try:
         node = loader.get_single_node()
