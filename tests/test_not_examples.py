@@ -119,7 +119,7 @@ def test_the_test_command_reports_a_near_miss(
     assert out.splitlines()[-1].endswith(" passed, 1 failed")
 
 
-@pytest.mark.parametrize("name", ["generic", "common"])
+@pytest.mark.parametrize("name", ["generic", "common", "generic_objects", "validation"])
 def test_every_generic_rule_has_three_near_misses(name: str) -> None:
     """The generic layer decides for systems without a pack: each rule says what it leaves alone."""
     data = yaml.safe_load((RULES_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
