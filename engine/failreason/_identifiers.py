@@ -69,7 +69,8 @@ def looks_like_identifier(value: str, messages: Sequence[str]) -> bool:
     if not text:
         return False
     folded = text.casefold()
-    spots = [(m, i) for m in messages for i in _occurrences(m.casefold(), folded)]
+    said = [message.casefold() for message in messages]  # indices below are into these
+    spots = [(m, i) for m in said for i in _occurrences(m, folded)]
     if not spots:
         return True  # from a structured field or params, not from a sentence
     if any(_set_apart(message, start, len(folded)) for message, start in spots):
