@@ -107,7 +107,13 @@ def test_bad_lines_are_reported_and_the_job_is_left_open(
     assert isinstance(problems, list)
     assert problems[0].startswith("line 1: invalid JSON")
     assert "line 2: 'nope' is not one of Pleo's item failureReasonType values" in problems
-    assert any("1 items without a final status" in p for p in problems)
+    assert any(f"export job {job_id} was not completed: 1 of its items has" in p for p in problems)
+    assert (summary["lines"], summary["unusable"], summary["items"], summary["accepted"]) == (
+        3,
+        2,
+        1,
+        1,
+    )
     assert events == []
 
 
@@ -127,35 +133,37 @@ def test_no_complete_only_reports_items(
 def test_ctrl_c_says_what_pleo_confirmed_exits_130_and_a_rerun_finishes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Interrupted after 120 lines: 100 confirmed, status 130; the rerun sends only the rest."""
-    real_add = report_cli._add
+    """Interrupted at line 121: 100 confirmed, status 130; the rerun sends only the rest."""
+    real_queue = report_cli.queue_line
     calls = 0
 
-    def interrupting(*args: Any) -> str | None:
+    def interrupting(*args: Any) -> None:
         nonlocal calls
         calls += 1
         if calls == 121:
             raise KeyboardInterrupt
-        return real_add(*args)
+        real_queue(*args)
 
     with Sandbox() as sandbox:
         job_id, entries = sandbox.create_job(150)
         lines = [json.dumps({"accountingEntryId": e, "status": "successful"}) for e in entries]
-        monkeypatch.setattr(report_cli, "_add", interrupting)
+        monkeypatch.setattr(report_cli, "queue_line", interrupting)
         status, summary = run_report(sandbox, job_id, lines, monkeypatch, capsys)
         held = [item.status for item in sandbox.items(job_id)].count("successful")
-        monkeypatch.setattr(report_cli, "_add", real_add)
+        monkeypatch.setattr(report_cli, "queue_line", real_queue)
         again, final = run_report(sandbox, job_id, lines, monkeypatch, capsys)
         duplicates = sandbox.duplicate_item_updates
         events = [e.event for e in sandbox.events(job_id)]
     assert (status, summary["interrupted"], summary["items"], summary["sent"]) == (
         130,
         True,
-        120,
+        121,
         100,
     )
+    assert summary["notSent"] == 21  # 20 queued and the line being read when Ctrl-C came
     assert held == 100
     assert (again, final["interrupted"], duplicates, events) == (0, False, 0, ["completed"])
+    assert (final["alreadyHeld"], final["accepted"]) == (100, 50)
 
 
 def test_ctrl_c_in_text_says_how_to_resume(
@@ -163,10 +171,10 @@ def test_ctrl_c_in_text_says_how_to_resume(
 ) -> None:
     """The person at the terminal reads what was confirmed and that rerunning is safe."""
 
-    def interrupting(*args: Any) -> str | None:
+    def interrupting(*args: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report_cli, "_add", interrupting)
+    monkeypatch.setattr(report_cli, "queue_line", interrupting)
     with Sandbox() as sandbox:
         job_id, (entry,) = sandbox.create_job(1)
         monkeypatch.setenv("PLEO_TOKEN", "sandbox")
@@ -176,7 +184,7 @@ def test_ctrl_c_in_text_says_how_to_resume(
         status = main(["report", "--job", job_id, "-"])
     out = capsys.readouterr().out
     assert status == 130
-    assert out.startswith(f"export job {job_id}: interrupted after 0 items read; Pleo confirmed 0")
+    assert out.startswith(f"export job {job_id}: interrupted after 1 items read; Pleo confirmed 0")
     assert "run the same command again to finish" in out
 
 
