@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from failreason import _report_cli as report_cli
 from failreason._cli import main
 from failreason._engine import Engine
 from failreason._exits import DEBUG_VARIABLE
+from failreason._pleo import PleoClient
+from failreason._pleo_http import PleoSettings
 from failreason._result import Classification
 from failreason._sandbox import Sandbox
 
@@ -24,12 +27,42 @@ def run_report(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     *extra: str,
-) -> tuple[int, dict[str, object]]:
+) -> tuple[int, dict[str, Any]]:
+    """``failreason report --format json`` on ``lines``, against ``sandbox``, never sleeping."""
     monkeypatch.setenv("PLEO_TOKEN", "sandbox")
     monkeypatch.setenv("PLEO_BASE_URL", sandbox.base_url)
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    monkeypatch.setattr(report_cli, "pleo_client", sleepless_client)
     status = main(["report", "--job", job_id, "--format", "json", *extra, "-"])
     return status, json.loads(capsys.readouterr().out)
+
+
+def report_text(
+    sandbox: Sandbox,
+    job_id: str,
+    lines: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *extra: str,
+) -> tuple[int, str, str]:
+    """``failreason report`` with its text summary: the status, stdout and stderr."""
+    monkeypatch.setenv("PLEO_TOKEN", "sandbox")
+    monkeypatch.setenv("PLEO_BASE_URL", sandbox.base_url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    monkeypatch.setattr(report_cli, "pleo_client", sleepless_client)
+    status = main(["report", "--job", job_id, *extra, "-"])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def sleepless_client(settings: PleoSettings) -> PleoClient:
+    """The command's client with backoff waits skipped, so an outage costs no time."""
+    return PleoClient(settings=settings, sleep=lambda _: None)
+
+
+def successes(entries: Iterable[str]) -> list[str]:
+    """One ``successful`` line per entry."""
+    return [json.dumps({"accountingEntryId": e, "status": "successful"}) for e in entries]
 
 
 def test_report_sends_all_three_kinds_of_line_and_completes(
