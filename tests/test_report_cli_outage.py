@@ -2,7 +2,7 @@
 
 The sandbox's fault script answers 503 to chosen requests. Before the first update the
 command reads the job twice (once to see whether it is pending, once when the report begins)
-and the job's items, one page per 100; every update is retried six times before it is given
+and the job's items, one page per 100; every update is tried six times before it is given
 up, so six 503s in a row are one exhausted flush.
 """
 
