@@ -16,8 +16,11 @@ from failreason._engine import Engine
 from failreason._exits import DEBUG_VARIABLE
 from failreason._pleo import PleoClient
 from failreason._pleo_http import PleoSettings
+from failreason._report_lines import queue_line
 from failreason._result import Classification
 from failreason._sandbox import Sandbox
+
+QUEUE_LINE = "failreason._report_cli.queue_line"  # where the command queues each line
 
 
 def run_report(
@@ -167,7 +170,7 @@ def test_ctrl_c_says_what_pleo_confirmed_exits_130_and_a_rerun_finishes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Interrupted at line 121: 100 confirmed, status 130; the rerun sends only the rest."""
-    real_queue = report_cli.queue_line
+    real_queue = queue_line
     calls = 0
 
     def interrupting(*args: Any) -> None:
@@ -180,10 +183,10 @@ def test_ctrl_c_says_what_pleo_confirmed_exits_130_and_a_rerun_finishes(
     with Sandbox() as sandbox:
         job_id, entries = sandbox.create_job(150)
         lines = [json.dumps({"accountingEntryId": e, "status": "successful"}) for e in entries]
-        monkeypatch.setattr(report_cli, "queue_line", interrupting)
+        monkeypatch.setattr(QUEUE_LINE, interrupting)
         status, summary = run_report(sandbox, job_id, lines, monkeypatch, capsys)
         held = [item.status for item in sandbox.items(job_id)].count("successful")
-        monkeypatch.setattr(report_cli, "queue_line", real_queue)
+        monkeypatch.setattr(QUEUE_LINE, real_queue)
         again, final = run_report(sandbox, job_id, lines, monkeypatch, capsys)
         duplicates = sandbox.duplicate_item_updates
         events = [e.event for e in sandbox.events(job_id)]
@@ -207,7 +210,7 @@ def test_ctrl_c_in_text_says_how_to_resume(
     def interrupting(*args: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report_cli, "queue_line", interrupting)
+    monkeypatch.setattr(QUEUE_LINE, interrupting)
     with Sandbox() as sandbox:
         job_id, (entry,) = sandbox.create_job(1)
         monkeypatch.setenv("PLEO_TOKEN", "sandbox")
