@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from failreason._report_tally import line_ranges
 from failreason._sandbox import Sandbox
 from failreason._sandbox_faults import FaultPlan
 from tests.test_report_cli import report_text, run_report, successes
@@ -115,3 +116,17 @@ def test_counts_agree_whatever_pleo_does(
     assert summary["lines"] == 255
     assert summary["accepted"] + summary["alreadyHeld"] == held
     assert status == (0 if not summary["problems"] else 1)
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        pytest.param([7], "line 7", id="one"),
+        pytest.param([9, 3, 4, 5, 4], "lines 3-5, 9", id="ranges"),
+        pytest.param(range(1, 40, 2), "lines 1, 3, 5, 7, 9, 11, 13, 15, …", id="capped"),
+        pytest.param([], "no lines", id="none"),
+    ],
+)
+def test_line_ranges_name_lines_briefly(numbers: list[int], expected: str) -> None:
+    """Line numbers in messages: sorted, merged into ranges, cut short when many."""
+    assert line_ranges(numbers) == expected

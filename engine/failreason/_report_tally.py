@@ -181,6 +181,8 @@ def _where(lines: list[ItemLine]) -> str:
 def line_ranges(numbers: Iterable[int]) -> str:
     """``line 7`` or ``lines 3-5, 9``; long lists end in ``…``."""
     ordered = sorted(set(numbers))
+    if not ordered:
+        return "no lines"
     ranges: list[str] = []
     start = previous = ordered[0]
     for number in [*ordered[1:], None]:
