@@ -104,7 +104,7 @@ def test_counts_agree_whatever_pleo_does(
 ) -> None:
     """Under seeded 5xx, dropped and lost answers, with bad and repeated lines mixed in."""
     draw = random.Random(seed)
-    faults = FaultPlan.parse("500=0.15,503=0.15,drop=0.05,lost=0.05", seed=seed)
+    faults = FaultPlan.parse("500=0.1,503=0.1,drop=0.05,lost=0.05", seed=seed)
     with Sandbox(faults=faults) as sandbox:
         job_id, entries = sandbox.create_job(250)
         lines = successes(entries)
