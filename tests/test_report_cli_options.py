@@ -196,3 +196,23 @@ def test_an_upper_case_job_id_reports_the_job(
             sandbox, job_id.upper(), successes(entries), monkeypatch, capsys
         )
     assert (status, summary["jobId"], summary["accepted"]) == (0, job_id, 1)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        pytest.param("PLEO_TIMEOUT", "0", id="timeout"),
+        pytest.param("PLEO_SETTLE_SECONDS", "-1", id="settle"),
+    ],
+)
+def test_a_bad_setting_is_named_by_its_variable(
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PLEO_TIMEOUT=0 is told as PLEO_TIMEOUT, not as a Python keyword: exit 2."""
+    monkeypatch.setenv("PLEO_TOKEN", "x")
+    monkeypatch.setenv("PLEO_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv(variable, value)
+    status = main(["report", "--job", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "-"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err == f"failreason: {variable} must be a number of seconds above 0\n"

@@ -89,6 +89,8 @@ def test_an_outage_to_the_end_names_every_item_not_sent_and_exits_1(
     assert completion.startswith(f"export job {job_id} was not completed")
     assert "run the same command again" in completion
     assert (summary["items"], summary["notSent"], summary["sent"]) == (250, 250, 0)
+    assert summary["notHeld"][0] == {"line": 1, "accountingEntryId": entries[0], "fate": "notSent"}
+    assert len(summary["notHeld"]) == 250
 
 
 def test_after_an_outage_the_same_command_finishes_the_job(

@@ -27,7 +27,12 @@ from failreason._exits import INTERRUPTED, OK, SOME_FAILED, debugging, described
 from failreason._jsonl import BadLine, json_lines
 from failreason._load import load
 from failreason._pleo import PleoClient, Report
-from failreason._pleo_http import IncompleteJobError, PleoError, PleoSettings
+from failreason._pleo_http import (
+    IncompleteJobError,
+    PleoError,
+    PleoSettings,
+    PleoSettingsError,
+)
 from failreason._report_lines import ItemLine, check_fail_missing, queue_line, read_item
 from failreason._report_summary import summary, write
 from failreason._report_tally import Run, line_ranges
@@ -37,6 +42,7 @@ from failreason._vocabulary import FINAL_ITEM_STATUSES, FINISHED_JOB_STATUSES
 PROGRESS_EVERY = 500  # items between progress lines on stderr
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _SHOWN = 10  # items named in one message
+_VARIABLES = (("timeout", "PLEO_TIMEOUT"), ("settle_seconds", "PLEO_SETTLE_SECONDS"))
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,7 +94,7 @@ def run_report(args: argparse.Namespace, out: IO[str]) -> int:
         raise FailreasonError(str(exc)) from None
     if fail_missing and args.no_complete:
         raise FailreasonError("--fail-missing applies when completing the job: drop --no-complete")
-    settings = PleoSettings.from_env(base_url=args.base_url)
+    settings = _settings(args.base_url)
     engine = load(args.rules, args.templates)
     if args.input != "-":
         Path(args.input).open("rb").close()  # unreadable input: say so before touching Pleo
@@ -104,6 +110,18 @@ def run_report(args: argparse.Namespace, out: IO[str]) -> int:
     text, problems = summary(run, args.format, interrupted=False)
     write(out, text)
     return SOME_FAILED if problems else OK
+
+
+def _settings(base_url: str | None) -> PleoSettings:
+    """Settings from the environment; a bad value is named by its variable, not its field."""
+    try:
+        return PleoSettings.from_env(base_url=base_url)
+    except PleoSettingsError as exc:
+        message = str(exc)
+        for field_name, variable in _VARIABLES:
+            if message.startswith(field_name + " "):
+                message = variable + message.removeprefix(field_name)
+        raise PleoSettingsError(message) from None
 
 
 def _report(

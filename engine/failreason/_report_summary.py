@@ -6,7 +6,7 @@ from typing import IO, Any
 
 from failreason._exits import silence
 from failreason._jsonl import dumps
-from failreason._report_tally import Run
+from failreason._report_tally import FATES, Run
 from failreason._terminal import escaped_lines
 
 
@@ -23,6 +23,11 @@ def record(run: Run, *, interrupted: bool) -> dict[str, Any]:
         "finishedBefore": run.finished,
         "problems": run.problems(fates, interrupted),
         "notes": run.notes(fates),
+        "notHeld": [
+            {"line": line.number, "accountingEntryId": line.entry, "fate": fate}
+            for fate in FATES[2:]
+            for line in fates[fate]
+        ],
         "outcome": outcome.to_json() if outcome is not None else None,
     }
 

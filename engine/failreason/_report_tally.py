@@ -34,7 +34,7 @@ from failreason._pleo import Report
 from failreason._report_lines import ItemLine, holds, shown
 from failreason._vocabulary import FINAL_ITEM_STATUSES
 
-FATES = ("accepted", "alreadyHeld", "refused", "differs", "notSent")
+FATES = ("accepted", "alreadyHeld", "refused", "differs", "notSent")  # held ones first
 _RANGES_SHOWN = 8  # line ranges named in one message before "…"
 
 
