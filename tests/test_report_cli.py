@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
@@ -13,8 +14,13 @@ from failreason import _report_cli as report_cli
 from failreason._cli import main
 from failreason._engine import Engine
 from failreason._exits import DEBUG_VARIABLE
+from failreason._pleo import PleoClient
+from failreason._pleo_http import PleoSettings
+from failreason._report_lines import queue_line
 from failreason._result import Classification
 from failreason._sandbox import Sandbox
+
+QUEUE_LINE = "failreason._report_cli.queue_line"  # where the command queues each line
 
 
 def run_report(
@@ -24,12 +30,42 @@ def run_report(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     *extra: str,
-) -> tuple[int, dict[str, object]]:
+) -> tuple[int, dict[str, Any]]:
+    """``failreason report --format json`` on ``lines``, against ``sandbox``, never sleeping."""
     monkeypatch.setenv("PLEO_TOKEN", "sandbox")
     monkeypatch.setenv("PLEO_BASE_URL", sandbox.base_url)
     monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    monkeypatch.setattr(report_cli, "pleo_client", sleepless_client)
     status = main(["report", "--job", job_id, "--format", "json", *extra, "-"])
     return status, json.loads(capsys.readouterr().out)
+
+
+def report_text(
+    sandbox: Sandbox,
+    job_id: str,
+    lines: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *extra: str,
+) -> tuple[int, str, str]:
+    """``failreason report`` with its text summary: the status, stdout and stderr."""
+    monkeypatch.setenv("PLEO_TOKEN", "sandbox")
+    monkeypatch.setenv("PLEO_BASE_URL", sandbox.base_url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(lines) + "\n"))
+    monkeypatch.setattr(report_cli, "pleo_client", sleepless_client)
+    status = main(["report", "--job", job_id, *extra, "-"])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def sleepless_client(settings: PleoSettings) -> PleoClient:
+    """The command's client with backoff waits skipped, so an outage costs no time."""
+    return PleoClient(settings=settings, sleep=lambda _: None)
+
+
+def successes(entries: Iterable[str]) -> list[str]:
+    """One ``successful`` line per entry."""
+    return [json.dumps({"accountingEntryId": e, "status": "successful"}) for e in entries]
 
 
 def test_report_sends_all_three_kinds_of_line_and_completes(
@@ -107,7 +143,13 @@ def test_bad_lines_are_reported_and_the_job_is_left_open(
     assert isinstance(problems, list)
     assert problems[0].startswith("line 1: invalid JSON")
     assert "line 2: 'nope' is not one of Pleo's item failureReasonType values" in problems
-    assert any("1 items without a final status" in p for p in problems)
+    assert any(f"export job {job_id} was not completed: 1 of its items has" in p for p in problems)
+    assert (summary["lines"], summary["unusable"], summary["items"], summary["accepted"]) == (
+        3,
+        2,
+        1,
+        1,
+    )
     assert events == []
 
 
@@ -127,35 +169,37 @@ def test_no_complete_only_reports_items(
 def test_ctrl_c_says_what_pleo_confirmed_exits_130_and_a_rerun_finishes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Interrupted after 120 lines: 100 confirmed, status 130; the rerun sends only the rest."""
-    real_add = report_cli._add
+    """Interrupted at line 121: 100 confirmed, status 130; the rerun sends only the rest."""
+    real_queue = queue_line
     calls = 0
 
-    def interrupting(*args: Any) -> str | None:
+    def interrupting(*args: Any) -> None:
         nonlocal calls
         calls += 1
         if calls == 121:
             raise KeyboardInterrupt
-        return real_add(*args)
+        real_queue(*args)
 
     with Sandbox() as sandbox:
         job_id, entries = sandbox.create_job(150)
         lines = [json.dumps({"accountingEntryId": e, "status": "successful"}) for e in entries]
-        monkeypatch.setattr(report_cli, "_add", interrupting)
+        monkeypatch.setattr(QUEUE_LINE, interrupting)
         status, summary = run_report(sandbox, job_id, lines, monkeypatch, capsys)
         held = [item.status for item in sandbox.items(job_id)].count("successful")
-        monkeypatch.setattr(report_cli, "_add", real_add)
+        monkeypatch.setattr(QUEUE_LINE, real_queue)
         again, final = run_report(sandbox, job_id, lines, monkeypatch, capsys)
         duplicates = sandbox.duplicate_item_updates
         events = [e.event for e in sandbox.events(job_id)]
     assert (status, summary["interrupted"], summary["items"], summary["sent"]) == (
         130,
         True,
-        120,
+        121,
         100,
     )
+    assert summary["notSent"] == 21  # 20 queued and the line being read when Ctrl-C came
     assert held == 100
     assert (again, final["interrupted"], duplicates, events) == (0, False, 0, ["completed"])
+    assert (final["alreadyHeld"], final["accepted"]) == (100, 50)
 
 
 def test_ctrl_c_in_text_says_how_to_resume(
@@ -163,10 +207,10 @@ def test_ctrl_c_in_text_says_how_to_resume(
 ) -> None:
     """The person at the terminal reads what was confirmed and that rerunning is safe."""
 
-    def interrupting(*args: Any) -> str | None:
+    def interrupting(*args: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(report_cli, "_add", interrupting)
+    monkeypatch.setattr(QUEUE_LINE, interrupting)
     with Sandbox() as sandbox:
         job_id, (entry,) = sandbox.create_job(1)
         monkeypatch.setenv("PLEO_TOKEN", "sandbox")
@@ -176,7 +220,7 @@ def test_ctrl_c_in_text_says_how_to_resume(
         status = main(["report", "--job", job_id, "-"])
     out = capsys.readouterr().out
     assert status == 130
-    assert out.startswith(f"export job {job_id}: interrupted after 0 items read; Pleo confirmed 0")
+    assert out.startswith(f"export job {job_id}: interrupted after 1 items read; Pleo confirmed 0")
     assert "run the same command again to finish" in out
 
 

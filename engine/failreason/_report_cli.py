@@ -1,49 +1,67 @@
 """``failreason report``: item outcomes as JSON Lines in, reported to Pleo, the job completed.
 
-Each line is one item:
-    {"accountingEntryId": ..., "status": "successful", "externalId"?, "externalUrl"?, "exportedAt"?}
-    {"accountingEntryId": ..., "status": "failed", "error": <raw-error envelope>}
-    {"accountingEntryId": ..., "status": "failed", "failureReasonType": ..., "failureReason": ...}
+The lines are described in ``_report_lines``; what the summary counts, in ``_report_tally``.
+Exit 0 when Pleo ends up holding exactly what the input says (also on a rerun, even after the
+job was completed), 1 when something is not as the input says or a line was unusable, 2 when
+the command could not report at all (bad usage, no credentials, Pleo unreachable at the
+start, an expired job), 130 on Ctrl-C.
+
+When Pleo stops taking updates, the lines that follow are still read and checked, and sent
+once more at the end; a batch that still cannot be sent is charged to its items.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
 from failreason._engine import Engine
 from failreason._errors import FailreasonError
-from failreason._exits import (
-    INTERRUPTED,
-    OK,
-    SOME_FAILED,
-    debugging,
-    described,
-    internal_error,
-    silence,
-)
-from failreason._jsonl import BadLine, dumps, json_lines
+from failreason._exits import INTERRUPTED, OK, SOME_FAILED, debugging, described, internal_error
+from failreason._jsonl import BadLine, json_lines
 from failreason._load import load
-from failreason._outcome import ReportOutcome
 from failreason._pleo import PleoClient, Report
-from failreason._pleo_http import PleoError, PleoSettings
-from failreason._terminal import escaped_lines
+from failreason._pleo_http import (
+    IncompleteJobError,
+    PleoError,
+    PleoSettings,
+    PleoSettingsError,
+)
+from failreason._report_lines import ItemLine, check_fail_missing, queue_line, read_item
+from failreason._report_summary import summary, write
+from failreason._report_tally import Run, line_ranges
+from failreason._terminal import escaped
+from failreason._vocabulary import FINAL_ITEM_STATUSES, FINISHED_JOB_STATUSES
 
 PROGRESS_EVERY = 500  # items between progress lines on stderr
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_SHOWN = 10  # items named in one message
+_VARIABLES = (("timeout", "PLEO_TIMEOUT"), ("settle_seconds", "PLEO_SETTLE_SECONDS"))
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = commands.add_parser(
         "report", help="report item outcomes (JSON Lines) to Pleo and complete the export job"
     )
-    report.add_argument("--job", required=True, metavar="JOB_ID", help="the export job's id")
+    report.add_argument(
+        "--job", required=True, type=job_id, metavar="JOB_ID", help="the export job's id (a UUID)"
+    )
     report.add_argument("--base-url", help="Pleo's API (default: PLEO_BASE_URL or production)")
+    report.add_argument(
+        "--start", action="store_true", help="post the job's started event first if it is pending"
+    )
+    report.add_argument(
+        "--fail-missing",
+        nargs=2,
+        metavar=("TYPE", "REASON"),
+        help="fail the job's items no line reports, with this failure type and reason",
+    )
     report.add_argument("--no-complete", action="store_true", help="report items only")
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--rules", metavar="DIR", help="your rule files, tried before built-ins")
@@ -52,162 +70,200 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     report.set_defaults(run=run_report)
 
 
-@dataclass
-class _Progress:
-    """How far a run got: what it read, what it queued, what went wrong so far."""
+def job_id(text: str) -> str:
+    """An export job id as Pleo gives them: a UUID, so it is safe in a URL path."""
+    if not _UUID.fullmatch(text):
+        shown = escaped(text if len(text) <= 60 else text[:59] + "…")
+        raise argparse.ArgumentTypeError(
+            f"{shown!r} is not an export job id: Pleo's job ids are UUIDs, such as "
+            "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+        )
+    return text.lower()
 
-    read: int = 0
-    report: Report | None = None
-    problems: list[str] = field(default_factory=list)
 
-    @property
-    def sent(self) -> int:
-        """Items Pleo confirmed from this run."""
-        return self.report.ledger.sent_count if self.report is not None else 0
+def pleo_client(settings: PleoSettings) -> PleoClient:
+    """The client the command reports with (a seam for tests that must not sleep)."""
+    return PleoClient(settings=settings)
 
 
 def run_report(args: argparse.Namespace, out: IO[str]) -> int:
-    """Report every line; exit 1 when anything could not be reported, 2 when nothing could.
-
-    Ctrl-C stops at once: the summary says how many items Pleo confirmed, exit status 130.
-    """
-    settings = PleoSettings.from_env(base_url=args.base_url)
-    engine = load(args.rules, args.templates)
-    progress = _Progress()
+    """Report every line, then tell what Pleo holds; the exit status follows from that."""
     try:
-        outcome = _report_all(args, settings, engine, progress)
+        fail_missing = check_fail_missing(args.fail_missing)
+    except ValueError as exc:
+        raise FailreasonError(str(exc)) from None
+    if fail_missing and args.no_complete:
+        raise FailreasonError("--fail-missing applies when completing the job: drop --no-complete")
+    settings = _settings(args.base_url)
+    engine = load(args.rules, args.templates)
+    if args.input != "-":
+        Path(args.input).open("rb").close()  # unreadable input: say so before touching Pleo
+    run = Run(args.job)
+    try:
+        with pleo_client(settings) as pleo:
+            _report(pleo, args, engine, run, fail_missing)
     except KeyboardInterrupt:
-        _write(out, _interrupted(args.format, args.job, progress))
+        write(out, summary(run, args.format, interrupted=True)[0])
         return INTERRUPTED
     except httpx.HTTPError as exc:  # what the client does not translate: a local misuse
         raise FailreasonError(f"cannot talk to Pleo: {described(exc)}") from exc
-    _write(out, _summary(args.format, args.job, progress.read, outcome, progress.problems))
-    return SOME_FAILED if progress.problems else OK
+    text, problems = summary(run, args.format, interrupted=False)
+    write(out, text)
+    return SOME_FAILED if problems else OK
 
 
-def _report_all(
-    args: argparse.Namespace, settings: PleoSettings, engine: Engine, progress: _Progress
-) -> ReportOutcome | None:
-    problems = progress.problems
-    with PleoClient(settings=settings) as pleo:
-        report = progress.report = pleo.report(args.job, engine)
-        for number, item in _items(args.input, problems):
-            problem = _add(report, item, engine)
-            if problem:
-                problems.append(f"line {number}: {problem}")
-                continue
-            progress.read += 1
-            if progress.read % PROGRESS_EVERY == 0:
-                print(f"failreason: {progress.read} items queued", file=sys.stderr)
-        report.flush()
-        outcome = None
-        if not args.no_complete:
-            try:
-                outcome = report.complete()
-            except PleoError as exc:
-                problems.append(str(exc))
-        problems += [
-            f"{r.accounting_entry_id}: Pleo refused it ({r.type}: {r.message})"
-            for r in report.ledger.rejected.values()
-        ]
-    return outcome
-
-
-def _items(name: str, problems: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, item in json_lines(name):
-        if isinstance(item, BadLine):
-            problems.append(f"line {number}: {item.message}")
-        elif not isinstance(item, dict) or not isinstance(item.get("accountingEntryId"), str):
-            problems.append(f"line {number}: expected an object with an accountingEntryId")
-        else:
-            yield number, item
-
-
-def _add(report: Report, item: dict[str, Any], engine: Engine) -> str | None:
-    """Queue one item; why it could not be, or None."""
+def _settings(base_url: str | None) -> PleoSettings:
+    """Settings from the environment; a bad value is named by its variable, not its field."""
     try:
-        _queue(report, item, engine)
-    except (FailreasonError, ValueError, TypeError) as exc:
-        return str(exc)
-    except Exception as exc:  # a bug in one item must not stop the others being reported
-        if debugging():
-            raise
-        return internal_error(exc)
-    return None
+        return PleoSettings.from_env(base_url=base_url)
+    except PleoSettingsError as exc:
+        message = str(exc)
+        for field_name, variable in _VARIABLES:
+            if message.startswith(field_name + " "):
+                message = variable + message.removeprefix(field_name)
+        raise PleoSettingsError(message) from None
 
 
-def _queue(report: Report, item: dict[str, Any], engine: Engine) -> None:
-    entry, status = item["accountingEntryId"], item.get("status")
-    if status == "successful":
-        _only(item, {"accountingEntryId", "status", "externalId", "externalUrl", "exportedAt"})
-        when = item.get("exportedAt")
-        report.succeeded(
-            entry,
-            external_id=item.get("externalId"),
-            external_url=item.get("externalUrl"),
-            exported_at=datetime.fromisoformat(when) if when else None,
-        )
-    elif status == "failed" and "error" in item:
-        _only(item, {"accountingEntryId", "status", "error"})
-        if not isinstance(item["error"], dict):
-            raise TypeError("'error' must be a raw-error envelope (a JSON object)")
-        report.failed(entry, engine.classify(item["error"]))
-    elif status == "failed":
-        _only(item, {"accountingEntryId", "status", "failureReasonType", "failureReason"})
-        report.failed_as(
-            entry, str(item.get("failureReasonType")), str(item.get("failureReason") or "")
-        )
+def _report(
+    pleo: PleoClient,
+    args: argparse.Namespace,
+    engine: Engine,
+    run: Run,
+    fail_missing: tuple[str, str] | None,
+) -> None:
+    job = _ready(pleo, args)
+    if str(job.get("status")) in FINISHED_JOB_STATUSES and not _expired(job):
+        _compare_only(pleo, args, engine, run, str(job.get("status")))
+        return
+    report = run.report = pleo.report(args.job, engine)
+    for line in _item_lines(args.input, engine, run):
+        _send(report, line, run)
+        if run.lines % PROGRESS_EVERY == 0:
+            print(f"failreason: {run.lines} lines read", file=sys.stderr)
+    drained = _drain(report, run)
+    if args.no_complete:
+        return
+    if drained:
+        _complete(report, run, fail_missing)
     else:
-        raise ValueError(f"status must be 'successful' or 'failed', got {status!r}")
-
-
-def _only(item: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(item) - allowed)
-    if unknown:
-        raise ValueError(f"unknown keys {unknown} for a {item.get('status')} item")
-
-
-def _summary(
-    form: str, job: str, count: int, outcome: ReportOutcome | None, problems: list[str]
-) -> str:
-    if form == "json":
-        record = {"jobId": job, "items": count, "problems": problems, "interrupted": False}
-        record["outcome"] = outcome.to_json() if outcome else None
-        return dumps(record) + "\n"
-    lines = [f"export job {job}: {count} items read"]
-    if outcome is not None:
-        lines.append(
-            f"  {outcome.successful} successful, {outcome.failed} failed, "
-            f"{outcome.sent} sent in this run; event: {outcome.event.event}"
+        run.completion_problem = (
+            f"export job {args.job} was not completed, as some items were not sent; run the "
+            "same command again to finish: what Pleo holds is not sent twice"
         )
-    lines += [f"  problem: {problem}" for problem in problems]
-    return escaped_lines("\n".join(lines)) + "\n"
 
 
-def _interrupted(form: str, job: str, progress: _Progress) -> str:
-    if form == "json":
-        record = {
-            "jobId": job,
-            "items": progress.read,
-            "sent": progress.sent,
-            "problems": progress.problems,
-            "interrupted": True,
-            "outcome": None,
-        }
-        return dumps(record) + "\n"
-    lines = [
-        f"export job {job}: interrupted after {progress.read} items read; Pleo confirmed "
-        f"{progress.sent} items from this run; the job was not completed",
-        "  run the same command again to finish: items Pleo already holds are not sent twice",
-        *(f"  problem: {problem}" for problem in progress.problems),
-    ]
-    return escaped_lines("\n".join(lines)) + "\n"
+def _ready(pleo: PleoClient, args: argparse.Namespace) -> dict[str, Any]:
+    """The job as Pleo holds it; a pending job is started with ``--start``."""
+    job = pleo.job(args.job)
+    if job.get("status") == "pending":
+        if not args.start:
+            raise FailreasonError(
+                f"export job {args.job} is pending: it was never started; add --start to post "
+                "its started event first"
+            )
+        pleo.start(args.job)
+    return job
 
 
-def _write(out: IO[str], text: str) -> None:
-    """Write the summary; a reader gone away (``| head``) does not change the exit status."""
+def _expired(job: dict[str, Any]) -> bool:
+    return bool(job.get("expiredAt")) or job.get("failureReasonType") == "job_expired"
+
+
+def _compare_only(
+    pleo: PleoClient, args: argparse.Namespace, engine: Engine, run: Run, status: str
+) -> None:
+    """A finished job cannot change: compare the input with what Pleo holds, send nothing."""
+    run.finished = status
+    for line in _item_lines(args.input, engine, run):
+        run.intents[line.entry] = line
+    run.held = {str(item["accountingEntryId"]): item for item in pleo.items(args.job)}
+
+
+def _item_lines(name: str, engine: Engine, run: Run) -> Iterator[ItemLine]:
+    """Each usable line; the others are charged to their line in ``run``."""
+    for number, value in json_lines(name):
+        run.lines += 1
+        if isinstance(value, BadLine):
+            run.unusable.append((number, value.message))
+            continue
+        try:
+            yield read_item(number, value, engine)
+        except (FailreasonError, ValueError, TypeError) as exc:
+            run.unusable.append((number, str(exc)))
+        except Exception as exc:  # a bug in one item must not stop the others being reported
+            if debugging():
+                raise
+            run.unusable.append((number, internal_error(exc)))
+
+
+def _send(report: Report, line: ItemLine, run: Run) -> None:
+    """Queue one line; a batch Pleo cannot take now is charged to its items, not this line."""
+    before = run.intents.get(line.entry)
+    run.intents[line.entry] = line  # from here on the input says this about the item
+    if run.stalled:
+        run.parked.append(line)  # sent once more at the end
+        return
     try:
-        out.write(text)
-        out.flush()
-    except BrokenPipeError:
-        silence(out)
+        queue_line(report, line)
+    except PleoError as exc:  # the line was queued; the flush it set off failed
+        run.stall(report, exc)
+        _say_stalled(run)
+    except ValueError as exc:
+        held = report.ledger.in_pleo.get(line.entry) or {}
+        if held.get("status") in FINAL_ITEM_STATUSES:
+            return  # Pleo holds another final status for it: the tally tells so
+        run.unusable.append((line.number, str(exc)))
+        if before is None or before is line:
+            del run.intents[line.entry]
+        else:
+            run.intents[line.entry] = before
+
+
+def _say_stalled(run: Run) -> None:
+    stall = run.stalls[-1]
+    where = line_ranges(run.intents[e].number for e in stall.entries if e in run.intents)
+    print(
+        f"failreason: Pleo did not take the items of {where}: {escaped(stall.error)}; "
+        "reading on, they are sent again at the end",
+        file=sys.stderr,
+    )
+
+
+def _drain(report: Report, run: Run) -> bool:
+    """Send what is queued or parked; False when Pleo still does not take it."""
+    if run.stalled:
+        try:
+            report.flush()
+        except PleoError as exc:
+            run.stall(report, exc)
+            return False
+        run.stalled = False
+        parked, run.parked = run.parked, []
+        for line in parked:
+            _send(report, line, run)
+    try:
+        report.flush()
+    except PleoError as exc:
+        run.stall(report, exc)
+        return False
+    return not run.stalled and not run.parked
+
+
+def _complete(report: Report, run: Run, fail_missing: tuple[str, str] | None) -> None:
+    try:
+        run.outcome = report.complete(fail_missing=fail_missing)
+    except IncompleteJobError as exc:
+        shown = ", ".join(exc.missing[:_SHOWN]) + (" …" if len(exc.missing) > _SHOWN else "")
+        count = len(exc.missing)
+        run.completion_problem = (
+            f"export job {run.job_id} was not completed: {count} of its items "
+            f"{'has' if count == 1 else 'have'} no final status ({shown}); add lines for "
+            "them, or add --fail-missing TYPE REASON to fail them"
+        )
+    except PleoError as exc:
+        if report.ledger.queued:
+            run.stall(report, exc)
+        run.completion_problem = (
+            f"export job {run.job_id} was not completed: {exc}; run the same command again "
+            "to finish"
+        )
