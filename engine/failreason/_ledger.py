@@ -10,6 +10,7 @@ than silently taken for ours (identical values cannot be told apart, and are har
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,8 @@ class Ledger:
     sent_count: int = 0  # items Pleo accepted from us in this run
     attempted: dict[str, Item] = field(default_factory=dict)  # entry id → update we sent
     written_elsewhere: dict[str, Item] = field(default_factory=dict)  # entry id → item seen
+    retries: dict[str, int] = field(default_factory=dict)  # entry id → transient refusals
+    refused_for_now: list[str] = field(default_factory=list)  # requeued by the last answer
 
     def learn(self, items: Iterable[Mapping[str, Any]]) -> None:
         """Record Pleo's items (from a read); queued updates Pleo already holds are dropped.
@@ -102,8 +105,11 @@ class Ledger:
         """Apply a 200 answer to ``sent``: refused items leave the queue as rejections."""
         refused = {str(e.get("accountingEntryId")): e for e in errors}
         self.learn(data)
+        self.refused_for_now = []
         for update in sent:
             entry = str(update["accountingEntryId"])
+            if entry in refused and self._retry_later(entry, refused[entry]):
+                continue  # stays queued: the next flush sends it again
             if entry in refused:
                 error = refused[entry]
                 kind = str(error.get("type", ""))
@@ -117,6 +123,15 @@ class Ledger:
                 self.sent_count += 1
             self.queued.pop(entry, None)
 
+    def _retry_later(self, entry: str, error: Mapping[str, Any]) -> bool:
+        """Keep an item Pleo refused for a reason that sounds transient, a few times."""
+        text = f"{error.get('type', '')} {error.get('message', '')}"
+        if not sounds_transient(text) or self.retries.get(entry, 0) >= MAX_ITEM_RETRIES:
+            return False
+        self.retries[entry] = self.retries.get(entry, 0) + 1
+        self.refused_for_now.append(entry)
+        return True
+
     def not_final(self) -> list[str]:
         """Entry ids Pleo does not hold as final (nor are they queued), in Pleo's order."""
         return [
@@ -127,6 +142,19 @@ class Ledger:
 
     def finals(self) -> list[Item]:
         return [item for item in self.in_pleo.values() if item.get("status") in FINAL_ITEM_STATUSES]
+
+
+MAX_ITEM_RETRIES = 3  # sends of one item refused as transient before it counts as refused
+_TRANSIENT_WORDS = re.compile(
+    r"temporar|time[sd]?[ _-]?out|unavailable|try again|retry|rate[ _-]?limit|too many"
+    r"|overload|busy|deadlock|lock timeout|service down",
+    re.IGNORECASE,
+)
+
+
+def sounds_transient(text: str) -> bool:
+    """A per-item error whose words say waiting may cure it (a timeout, a busy service)."""
+    return _TRANSIENT_WORDS.search(text) is not None
 
 
 ALREADY_FINAL = "EXPORT_ITEM_ALREADY_FINAL"  # Pleo's refusal of a second, different status

@@ -152,8 +152,23 @@ class ReportOutcome:
             written_elsewhere=tuple(ledger.written_elsewhere),
         )
 
+    @property
+    def job_type_fallback(self) -> str | None:
+        """The job failureReasonType Pleo refused before it took ``event``'s, if it did."""
+        return self.event.refused_type
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What a person should know about how the job ended, in words."""
+        if self.event.refused_type is None:
+            return ()
+        return (
+            f"Pleo refused the job failureReasonType {self.event.refused_type!r}; "
+            f"the job was failed as {self.event.failure_reason_type!r} instead",
+        )
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        record = {
             "jobId": self.job_id,
             "event": self.event.event,
             "failureReasonType": self.event.failure_reason_type,
@@ -164,3 +179,7 @@ class ReportOutcome:
             "rejected": [r.__dict__ for r in self.rejected],
             "writtenElsewhere": list(self.written_elsewhere),
         }
+        if self.event.refused_type is not None:
+            record["refusedFailureReasonType"] = self.event.refused_type
+            record["notes"] = list(self.notes)
+        return record

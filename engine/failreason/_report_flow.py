@@ -69,9 +69,18 @@ def queue(ctx: Context, state: ReportState, update: dict[str, Any], every: float
 
 
 def flush(ctx: Context, state: ReportState) -> Flow[None]:
-    """Send every queued update now, in batches of at most 100."""
+    """Send every queued update now, in batches of at most 100.
+
+    Items Pleo refused for a reason that sounds transient stay queued (a few times, see
+    ``Ledger``) and are sent again after a backoff.
+    """
+    rounds = 0
     while state.ledger.queued:
         yield from put(ctx, state.ledger, state.ledger.next_batch())
+        if state.ledger.refused_for_now:
+            rounds += 1
+            state.ledger.refused_for_now = []
+            yield Sleep(ctx.settings.policy.backoff(rounds, ctx.rng))
     state.last_flush = ctx.clock()
 
 
