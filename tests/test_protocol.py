@@ -21,6 +21,7 @@ from failreason._joblock import JobLocks
 from failreason._pleo_http import PleoError, PleoSettings
 from failreason._policy import fallback_job_type
 from failreason._vocabulary import ITEM_FAILURE_TYPES, JOB_FAILURE_TYPES
+from failreason._wire import ItemUpdate
 
 JOB = "job-1"
 BASE = "https://pleo.test"
@@ -78,26 +79,31 @@ class ScriptedPleo:
 
     def put(self, send: flows.Send) -> httpx.Response:
         data = []
-        for update in send.json:
+        for update in body(send):
             self.items[update["accountingEntryId"]].update(update)
             data.append(dict(self.items[update["accountingEntryId"]]))
         return respond(send, 200, {"data": data, "errors": []})
 
     def post(self, send: flows.Send) -> httpx.Response:
-        event = dict(send.json)
+        event = dict(body(send))
         kind = event.get("failureReasonType")
         if self.enforce_job_enum and kind is not None and kind not in SPEC_TYPES:
             message = f"failureReasonType: {kind} is not one of the allowed values"
             return respond(send, 400, {"type": "BAD_REQUEST", "message": message})
         if self.job["status"] != "in_progress":
-            body = {"type": "INVALID_EXPORT_JOB_STATUS_CHANGE", "message": "already final"}
-            return respond(send, 422, body)
+            refusal = {"type": "INVALID_EXPORT_JOB_STATUS_CHANGE", "message": "already final"}
+            return respond(send, 422, refusal)
         self.events.append(event)
         self.job["status"] = "in_progress" if event["event"] == "started" else event["event"]
         return respond(send, 202, {})
 
 
 SPEC_TYPES = set(JOB_FAILURE_TYPES) - {"accounting_system_validation_failure"}
+
+
+def body(send: flows.Send) -> Any:
+    """What the request carries, as the scripted Pleo reads it: untyped JSON."""
+    return send.json
 
 
 def respond(send: flows.Send, status: int, body: object) -> httpx.Response:
@@ -301,7 +307,7 @@ def test_an_answer_that_is_not_json_says_what_came_back() -> None:
 
 def queue_successes(driver: Driver, state: report_flows.ReportState, count: int) -> None:
     for i in range(count):
-        update = {"accountingEntryId": f"e{i}", "status": "successful"}
+        update: ItemUpdate = {"accountingEntryId": f"e{i}", "status": "successful"}
         driver.run(report_flows.queue(driver.ctx, state, update, every=60.0))
 
 
@@ -312,7 +318,7 @@ def test_updates_go_in_batches_of_at_most_100() -> None:
     state = driver.report()
     queue_successes(driver, state, 250)
     driver.run(report_flows.flush(driver.ctx, state))
-    assert [len(s.json) for s in sends(pleo, "PUT")] == [100, 100, 50]
+    assert [len(body(s)) for s in sends(pleo, "PUT")] == [100, 100, 50]
 
 
 def test_queued_updates_are_flushed_once_a_minute() -> None:
@@ -324,9 +330,9 @@ def test_queued_updates_are_flushed_once_a_minute() -> None:
     driver.now += 59.0
     assert sends(pleo, "PUT") == []
     driver.now += 1.0
-    update = {"accountingEntryId": "e2", "status": "successful"}
+    update: ItemUpdate = {"accountingEntryId": "e2", "status": "successful"}
     driver.run(report_flows.queue(driver.ctx, state, update, every=60.0))
-    assert [len(s.json) for s in sends(pleo, "PUT")] == [3]
+    assert [len(body(s)) for s in sends(pleo, "PUT")] == [3]
 
 
 def test_a_lost_update_is_read_back_and_not_sent_twice() -> None:
@@ -354,7 +360,7 @@ def test_after_a_lost_update_only_what_is_missing_is_resent() -> None:
     pleo.script.append(lost)
     queue_successes(driver, state, 2)
     driver.run(report_flows.flush(driver.ctx, state))
-    assert [len(s.json) for s in sends(pleo, "PUT")] == [2, 2]
+    assert [len(body(s)) for s in sends(pleo, "PUT")] == [2, 2]
     assert all(item["status"] == "successful" for item in pleo.items.values())
 
 
@@ -368,7 +374,7 @@ def test_an_item_refused_for_a_transient_reason_is_sent_again() -> None:
             "type": "ACCOUNTING_ENTRY_UPDATE_FAILED",
             "message": "temporarily unavailable, try again",
         }
-        pleo.items["e0"].update(send.json[0])
+        pleo.items["e0"].update(body(send)[0])
         return respond(send, 200, {"data": [pleo.items["e0"]], "errors": [error]})
 
     driver = Driver(pleo)
@@ -376,7 +382,7 @@ def test_an_item_refused_for_a_transient_reason_is_sent_again() -> None:
     pleo.script.append(busy)
     queue_successes(driver, state, 2)
     driver.run(report_flows.flush(driver.ctx, state))
-    assert [[u["accountingEntryId"] for u in s.json] for s in sends(pleo, "PUT")] == [
+    assert [[u["accountingEntryId"] for u in body(s)] for s in sends(pleo, "PUT")] == [
         ["e0", "e1"],
         ["e1"],
     ]
@@ -429,15 +435,15 @@ def test_a_422_status_change_is_raised_when_the_job_does_not_show_the_event() ->
     driver = Driver(pleo)
     state = driver.report()
     queue_successes(driver, state, 1)
-    body = {"type": "INVALID_EXPORT_JOB_STATUS_CHANGE", "message": "no"}
-    pleo.script.extend([lambda s: None, lambda s: None, lambda s: respond(s, 422, body)])
+    refusal = {"type": "INVALID_EXPORT_JOB_STATUS_CHANGE", "message": "no"}
+    pleo.script.extend([lambda s: None, lambda s: None, lambda s: respond(s, 422, refusal)])
     with pytest.raises(PleoError, match="INVALID_EXPORT_JOB_STATUS_CHANGE"):
         complete(driver, state)
 
 
 def fail_all(driver: Driver, state: report_flows.ReportState, types: list[str]) -> None:
     for i, kind in enumerate(types):
-        update = {"accountingEntryId": f"e{i}", "status": "failed"}
+        update: ItemUpdate = {"accountingEntryId": f"e{i}", "status": "failed"}
         update |= {"failureReasonType": kind, "failureReason": "r"}
         driver.run(report_flows.queue(driver.ctx, state, update, every=60.0))
 
@@ -449,7 +455,7 @@ def test_a_refused_job_type_is_posted_again_as_validation_failure() -> None:
     state = driver.report()
     fail_all(driver, state, ["vendor_unknown", "tax_code_unknown"])
     outcome = complete(driver, state)
-    posts = [s.json["failureReasonType"] for s in sends(pleo, "POST")]
+    posts = [body(s)["failureReasonType"] for s in sends(pleo, "POST")]
     assert posts == ["accounting_system_validation_failure", "validation_failure"]
     assert outcome.job_type_fallback == "accounting_system_validation_failure"
     assert outcome.to_json()["refusedFailureReasonType"] == "accounting_system_validation_failure"
@@ -474,8 +480,8 @@ def test_a_refusal_that_does_not_name_the_type_is_not_retried() -> None:
     driver = Driver(pleo)
     state = driver.report()
     fail_all(driver, state, ["vendor_unknown"])
-    body = {"type": "BAD_REQUEST", "message": "jobId is malformed"}
-    pleo.script.extend([lambda s: None, lambda s: None, lambda s: respond(s, 400, body)])
+    refusal = {"type": "BAD_REQUEST", "message": "jobId is malformed"}
+    pleo.script.extend([lambda s: None, lambda s: None, lambda s: respond(s, 400, refusal)])
     with pytest.raises(PleoError, match="jobId is malformed"):
         complete(driver, state)
     assert len(sends(pleo, "POST")) == 1
@@ -567,4 +573,6 @@ def test_sent_json_is_the_item_update() -> None:
     queue_successes(driver, state, 1)
     driver.run(report_flows.flush(driver.ctx, state))
     [put] = sends(pleo, "PUT")
-    assert json.loads(json.dumps(put.json)) == [{"accountingEntryId": "e0", "status": "successful"}]
+    assert json.loads(json.dumps(body(put))) == [
+        {"accountingEntryId": "e0", "status": "successful"}
+    ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 
@@ -16,6 +15,7 @@ from failreason._joblock import JobLocks
 from failreason._pleo_http import PleoSettings
 from failreason._policy import JobEvent
 from failreason._reports import Report
+from failreason._wire import ExportJob, ExportJobItem
 
 
 class PleoClient:
@@ -71,11 +71,11 @@ class PleoClient:
             result: flows.T = done.value
             return result
 
-    def job(self, job_id: str) -> dict[str, Any]:
+    def job(self, job_id: str) -> ExportJob:
         """The export job as Pleo holds it."""
         return self._run(flows.job(self._ctx, job_id))
 
-    def items(self, job_id: str) -> Iterator[dict[str, Any]]:
+    def items(self, job_id: str) -> Iterator[ExportJobItem]:
         """Every item of the job, across all pages."""
         return iter(self._run(flows.items(self._ctx, job_id)))
 

@@ -6,7 +6,6 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import httpx
 
@@ -17,6 +16,7 @@ from failreason._joblock import JobLocks
 from failreason._pleo_http import PleoSettings
 from failreason._policy import JobEvent
 from failreason._reports import AsyncReport
+from failreason._wire import ExportJob, ExportJobItem
 
 
 class AsyncPleoClient:
@@ -72,16 +72,16 @@ class AsyncPleoClient:
             result: flows.T = done.value
             return result
 
-    async def job(self, job_id: str) -> dict[str, Any]:
+    async def job(self, job_id: str) -> ExportJob:
         """The export job as Pleo holds it."""
         return await self._run(flows.job(self._ctx, job_id))
 
-    async def items(self, job_id: str) -> AsyncIterator[dict[str, Any]]:
+    async def items(self, job_id: str) -> AsyncIterator[ExportJobItem]:
         """Every item of the job, across all pages."""
         for item in await self.all_items(job_id):
             yield item
 
-    async def all_items(self, job_id: str) -> list[dict[str, Any]]:
+    async def all_items(self, job_id: str) -> list[ExportJobItem]:
         return await self._run(flows.items(self._ctx, job_id))
 
     async def start(self, job_id: str) -> None:

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from failreason._clean import truncate
 from failreason._vocabulary import JOB_FAILURE_TYPES, MAX_ITEMS_PER_UPDATE
+from failreason._wire import JobEventBody
 
 T = TypeVar("T")
 
@@ -173,11 +174,11 @@ class JobEvent:
     failure_reason: str | None = None
     refused_type: str | None = None  # the type Pleo refused before it took this one
 
-    def payload(self, job_id: str) -> dict[str, Any]:
-        body: dict[str, Any] = {"event": self.event, "jobId": job_id}
+    def payload(self, job_id: str) -> JobEventBody:
+        body: JobEventBody = {"event": self.event, "jobId": job_id}
         if self.failure_reason_type is not None:
             body["failureReasonType"] = self.failure_reason_type
-            body["failureReason"] = self.failure_reason
+            body["failureReason"] = self.failure_reason or ""
         return body
 
 

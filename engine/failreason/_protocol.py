@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -48,6 +48,7 @@ from failreason._policy import (
     settle_reads,
     settle_time,
 )
+from failreason._wire import ExportJob, ExportJobItem, ItemUpdate, JobEventBody, as_item
 
 T = TypeVar("T")
 log = logging.getLogger("failreason.pleo")
@@ -61,7 +62,7 @@ class Send:
 
     method: str
     path: str
-    json: Any = None
+    json: list[ItemUpdate] | JobEventBody | None = None
     params: Mapping[str, str | int] | None = None
 
     def request_args(self) -> dict[str, Any]:
@@ -168,29 +169,32 @@ def read(
     return json_of(response, doing)
 
 
-def job(ctx: Context, job_id: str) -> Flow[dict[str, Any]]:
+def job(ctx: Context, job_id: str) -> Flow[ExportJob]:
     """The export job as Pleo holds it."""
-    body = yield from read(ctx, job_path(job_id), f"read export job {job_id}")
+    doing = f"read export job {job_id}"
+    body = yield from read(ctx, job_path(job_id), doing)
     data = body.get("data") if isinstance(body, dict) else None
-    return dict(data) if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise PleoError(f"Pleo's answer to {doing} holds no job (no `data` object)")
+    return cast(ExportJob, data)
 
 
-def items(ctx: Context, job_id: str) -> Flow[list[dict[str, Any]]]:
+def items(ctx: Context, job_id: str) -> Flow[list[ExportJobItem]]:
     """Every item of the job, across all pages."""
     doing = f"list the items of export job {job_id}"
-    found: list[dict[str, Any]] = []
+    found: list[ExportJobItem] = []
     after: str | None = None
     while True:
         body = yield from read(ctx, items_path(job_id), doing, items_query(after))
         body = body if isinstance(body, dict) else {}
-        found.extend(body.get("data") or [])
+        found.extend(as_item(item) for item in body.get("data") or [])
         pagination = body.get("pagination") or {}
         after = pagination.get("endCursor") if pagination.get("hasNextPage") else None
         if after is None:
             return found
 
 
-def put(ctx: Context, ledger: Ledger, batch: list[dict[str, Any]]) -> Flow[None]:
+def put(ctx: Context, ledger: Ledger, batch: list[ItemUpdate]) -> Flow[None]:
     """Send one batch of item updates; after a lost answer, resend only what did not land."""
     doing = f"update {len(batch)} items of export job {ledger.job_id}"
     ledger.sending(batch)

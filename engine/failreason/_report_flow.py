@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from failreason._engine import Engine
 from failreason._errors import FailreasonError
@@ -27,6 +26,7 @@ from failreason._protocol import Context, Flow, Sleep, items, job, post_event, p
 __all__ = ["Context", "Flow"]  # re-exported for the report drivers
 from failreason._policy import DEFAULT_JOB_FAILURE_TYPE, JobEvent, job_event
 from failreason._vocabulary import ITEM_FAILURE_TYPES, JOB_FAILURE_TYPES, MAX_ITEMS_PER_UPDATE
+from failreason._wire import ItemUpdate
 
 
 class ReportFinishedError(FailreasonError, RuntimeError):
@@ -59,7 +59,7 @@ def open_report(ctx: Context, job_id: str, engine: Engine | None) -> Flow[Report
     return ReportState(ledger, engine, ctx.clock())
 
 
-def queue(ctx: Context, state: ReportState, update: dict[str, Any], every: float) -> Flow[None]:
+def queue(ctx: Context, state: ReportState, update: ItemUpdate, every: float) -> Flow[None]:
     """Queue one update; flush when a batch is full or ``every`` seconds passed since the last."""
     _check_open(state)
     state.ledger.queue(update)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from failreason import _report_flow as flows
 from failreason._outcome import ReportOutcome, explicit_failure, failed_item, success_update
 from failreason._result import Classification
+from failreason._wire import ItemUpdate
 
 if TYPE_CHECKING:
     from failreason._pleo import PleoClient
@@ -32,7 +33,7 @@ class _Reporting:
         update, result = failed_item(entry, raw_error, self._engine, context)
         return self._queue(update), result
 
-    def _queue(self, update: dict[str, Any]) -> flows.Flow[None]:
+    def _queue(self, update: ItemUpdate) -> flows.Flow[None]:
         return flows.queue(self._ctx, self._state, update, self.flush_every)
 
 
