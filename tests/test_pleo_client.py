@@ -215,23 +215,43 @@ def test_failed_items_are_classified_by_the_rules() -> None:
     assert fake.events[0]["event"] == "failed"
 
 
+def landed_then_502(fake: FakePleo) -> Callable[[httpx.Request], httpx.Response | None]:
+    """The completion lands, but a proxy answers 502: no read-back, the retry gets a 422."""
+
+    def answer(request: httpx.Request) -> httpx.Response | None:
+        if request.method != "POST":
+            fake.script.insert(0, answer)
+            return None
+        fake.answer(request)  # the event lands ...
+        return httpx.Response(502)  # ... and only a gateway error comes back
+
+    return answer
+
+
 def test_retried_completion_answered_422_is_success_when_the_job_shows_it() -> None:
     """The first completion lands but its answer is lost; the retry's 422 is read as success."""
     fake = FakePleo(entries=1)
-
-    def lost_answer(request: httpx.Request) -> httpx.Response | None:
-        if request.method != "POST":
-            fake.script.insert(0, lost_answer)
-            return None
-        fake.answer(request)  # the event lands ...
-        raise httpx.ReadTimeout("answer lost", request=request)  # ... and its answer is lost
-
     with client(fake) as pleo:
         report = pleo.report(JOB)
         report.succeeded("e0")
-        fake.script.append(lost_answer)
+        fake.script.append(landed_then_502(fake))
         outcome = report.complete()
     assert outcome.event.event == "completed"
+    assert len(fake.events) == 1
+    assert [r.method for r in fake.requests][-3:] == ["POST", "POST", "GET"]
+
+
+def test_async_retried_completion_answered_422_is_success_when_the_job_shows_it() -> None:
+    """The async client reads a 422 after a landed completion as success, too."""
+    fake = FakePleo(entries=1)
+
+    async def body(pleo: AsyncPleoClient) -> ReportOutcome:
+        report = await pleo.report(JOB)
+        await report.succeeded("e0")
+        fake.script.append(landed_then_502(fake))
+        return await report.complete()
+
+    assert run_async(fake, body).event.event == "completed"
     assert len(fake.events) == 1
 
 
