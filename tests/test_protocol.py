@@ -576,3 +576,12 @@ def test_sent_json_is_the_item_update() -> None:
     assert json.loads(json.dumps(body(put))) == [
         {"accountingEntryId": "e0", "status": "successful"}
     ]
+
+
+def test_a_job_answer_without_a_job_is_an_error_naming_the_url() -> None:
+    """`{}` where the job should be is a PleoError, not an empty job that looks reportable."""
+    pleo = ScriptedPleo()
+    pleo.script.append(lambda s: respond(s, 200, {}))
+    driver = Driver(pleo)
+    with pytest.raises(PleoError, match=r"GET https://pleo.test/v3/export-jobs/job-1"):
+        driver.run(flows.job(driver.ctx, JOB))

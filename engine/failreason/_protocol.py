@@ -52,6 +52,7 @@ from failreason._wire import ExportJob, ExportJobItem, ItemUpdate, JobEventBody,
 
 T = TypeVar("T")
 log = logging.getLogger("failreason.pleo")
+log.addHandler(logging.NullHandler())  # silent unless the application configures logging
 
 STATUS_CHANGE_REFUSED = "INVALID_EXPORT_JOB_STATUS_CHANGE"
 
@@ -175,7 +176,8 @@ def job(ctx: Context, job_id: str) -> Flow[ExportJob]:
     body = yield from read(ctx, job_path(job_id), doing)
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
-        raise PleoError(f"Pleo's answer to {doing} holds no job (no `data` object)")
+        url = safe_url(ctx.settings.base_url + job_path(job_id))
+        raise PleoError(f"Pleo's answer to {doing} (GET {url}) holds no job (no `data` object)")
     return cast(ExportJob, data)
 
 
