@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from failreason._ledger import Ledger, Rejection
+from failreason._ledger import MAX_ITEM_RETRIES, Ledger, Rejection, sounds_transient
 
 
-def item(entry: str, status: str, **fields: Any) -> dict[str, Any]:
+def item(entry: str, status: str, **fields: Any) -> Any:
+    """An item or update as it travels, untyped: tests also send what the types would refuse."""
     return {"accountingEntryId": entry, "status": status, **fields}
 
 
@@ -95,7 +96,8 @@ def test_learning_keeps_a_copy_of_what_pleo_sent() -> None:
 def test_entry_ids_are_compared_as_text() -> None:
     """An integer entry id from one side and a string from the other name the same item."""
     ledger = Ledger("job")
-    ledger.queue({"accountingEntryId": 7, "status": "successful"})
+    numbered: Any = {"accountingEntryId": 7, "status": "successful"}
+    ledger.queue(numbered)
     ledger.learn([{"accountingEntryId": "7", "status": "successful"}])
     assert ledger.queued == {}
 
@@ -241,3 +243,33 @@ def test_an_accepted_answer_holding_anothers_outcome_is_not_counted_as_sent() ->
     ledger.accepted([update], [item("a", "successful", externalId="JE-9")], [])
     assert ledger.sent_count == 0
     assert ledger.in_pleo["a"] == item("a", "successful", externalId="JE-9")
+
+
+def test_an_item_refused_as_transient_stays_queued_a_few_times_then_is_rejected() -> None:
+    """'Try again' keeps the update queued up to MAX_ITEM_RETRIES times, then it is refused."""
+    ledger = Ledger("job")
+    update = item("a", "successful")
+    error = {"accountingEntryId": "a", "type": "ACCOUNTING_ENTRY_UPDATE_FAILED"}
+    error["message"] = "Service temporarily unavailable, try again later"
+    for _ in range(MAX_ITEM_RETRIES):
+        ledger.queue(update)
+        ledger.accepted([update], data=[], errors=[error])
+        assert (list(ledger.queued), ledger.refused_for_now, ledger.rejected) == (["a"], ["a"], {})
+    ledger.accepted([update], data=[], errors=[error])
+    assert ledger.queued == {}
+    assert ledger.rejected["a"].type == "ACCOUNTING_ENTRY_UPDATE_FAILED"
+
+
+@pytest.mark.parametrize(
+    ("text", "transient"),
+    [
+        pytest.param("ACCOUNTING_ENTRY_UPDATE_FAILED: lock timeout", True, id="timeout"),
+        pytest.param("EXPORT_ENTRY_STATUS_UPDATE_FAILED: please retry", True, id="retry"),
+        pytest.param("Service Unavailable", True, id="unavailable"),
+        pytest.param("ACCOUNTING_ENTRY_DOES_NOT_EXIST: no such entry", False, id="missing"),
+        pytest.param("ACCOUNTING_ENTRY_UPDATE_FAILED: reason too long", False, id="invalid"),
+    ],
+)
+def test_which_item_errors_sound_transient(text: str, transient: bool) -> None:
+    """Words that say waiting may help mark an item error transient; the rest are final."""
+    assert sounds_transient(text) is transient

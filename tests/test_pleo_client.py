@@ -17,6 +17,7 @@ from failreason._outcome import ReportOutcome
 from failreason._pleo import PleoClient
 from failreason._pleo_async import AsyncPleoClient
 from failreason._pleo_http import IncompleteJobError, JobNotReportableError, PleoError
+from failreason._policy import SPEC_JOB_FAILURE_TYPES
 
 JOB = "job-1"
 
@@ -214,23 +215,43 @@ def test_failed_items_are_classified_by_the_rules() -> None:
     assert fake.events[0]["event"] == "failed"
 
 
+def landed_then_502(fake: FakePleo) -> Callable[[httpx.Request], httpx.Response | None]:
+    """The completion lands, but a proxy answers 502: no read-back, the retry gets a 422."""
+
+    def answer(request: httpx.Request) -> httpx.Response | None:
+        if request.method != "POST":
+            fake.script.insert(0, answer)
+            return None
+        fake.answer(request)  # the event lands ...
+        return httpx.Response(502)  # ... and only a gateway error comes back
+
+    return answer
+
+
 def test_retried_completion_answered_422_is_success_when_the_job_shows_it() -> None:
     """The first completion lands but its answer is lost; the retry's 422 is read as success."""
     fake = FakePleo(entries=1)
-
-    def lost_answer(request: httpx.Request) -> httpx.Response | None:
-        if request.method != "POST":
-            fake.script.insert(0, lost_answer)
-            return None
-        fake.answer(request)  # the event lands ...
-        raise httpx.ReadTimeout("answer lost", request=request)  # ... and its answer is lost
-
     with client(fake) as pleo:
         report = pleo.report(JOB)
         report.succeeded("e0")
-        fake.script.append(lost_answer)
+        fake.script.append(landed_then_502(fake))
         outcome = report.complete()
     assert outcome.event.event == "completed"
+    assert len(fake.events) == 1
+    assert [r.method for r in fake.requests][-3:] == ["POST", "POST", "GET"]
+
+
+def test_async_retried_completion_answered_422_is_success_when_the_job_shows_it() -> None:
+    """The async client reads a 422 after a landed completion as success, too."""
+    fake = FakePleo(entries=1)
+
+    async def body(pleo: AsyncPleoClient) -> ReportOutcome:
+        report = await pleo.report(JOB)
+        await report.succeeded("e0")
+        fake.script.append(landed_then_502(fake))
+        return await report.complete()
+
+    assert run_async(fake, body).event.event == "completed"
     assert len(fake.events) == 1
 
 
@@ -356,3 +377,87 @@ def test_the_read_back_waits_longest_after_a_timeout(
         report.complete()
     assert slept == [0.0, wait]  # no backoff, then one read finds the update landed
     assert len([r for r in fake.requests if r.method == "PUT"]) == 1
+
+
+class EnumEnforcingPleo(FakePleo):
+    """A FakePleo that refuses job failureReasonType values outside Pleo's published enum."""
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            kind = json.loads(request.content).get("failureReasonType")
+            if kind is not None and kind not in SPEC_JOB_FAILURE_TYPES:
+                body = {"type": "BAD_REQUEST", "message": f"failureReasonType {kind} is invalid"}
+                return httpx.Response(400, json=body)
+        return super().answer(request)
+
+
+def all_failed(fake: FakePleo) -> list[tuple[str, dict[str, Any]]]:
+    """Every entry failed, with two types no single job type stands for."""
+    raws: list[dict[str, Any]] = [
+        {"stage": "validation", "code": "missing_journal"},
+        {"status": 429},
+    ]
+    return [(entry, raws[i % 2]) for i, entry in enumerate(fake.items)]
+
+
+def test_sync_completion_survives_pleo_refusing_the_seed_job_type() -> None:
+    """The sync client posts the default, then validation_failure, and says it did."""
+    fake = EnumEnforcingPleo(entries=2)
+    with client(fake) as pleo:
+        report = pleo.report(JOB)
+        for entry, raw in all_failed(fake):
+            report.failed(entry, raw)
+        outcome = report.complete()
+    assert [e["failureReasonType"] for e in fake.events] == ["validation_failure"]
+    assert outcome.job_type_fallback == "accounting_system_validation_failure"
+    assert fake.job["status"] == "failed"
+
+
+def test_async_completion_survives_pleo_refusing_the_seed_job_type() -> None:
+    """The async client falls back the same way."""
+    fake = EnumEnforcingPleo(entries=2)
+
+    async def body(pleo: AsyncPleoClient) -> ReportOutcome:
+        report = await pleo.report(JOB)
+        for entry, raw in all_failed(fake):
+            await report.failed(entry, raw)
+        return await report.complete()
+
+    outcome = run_async(fake, body)
+    assert [e["failureReasonType"] for e in fake.events] == ["validation_failure"]
+    assert outcome.notes
+
+
+def test_sync_report_can_fail_the_job_early() -> None:
+    """report.fail posts `failed` once while items are still pending; sent items stay."""
+    fake = FakePleo(entries=3)
+    with client(fake) as pleo:
+        report = pleo.report(JOB)
+        report.succeeded("e0")
+        outcome = report.fail("accounting_system_unreachable", "The ERP is down for maintenance")
+        with pytest.raises(failreason.FailreasonError, match="already reported as failed"):
+            report.complete()
+    assert fake.events == [
+        {
+            "event": "failed",
+            "jobId": JOB,
+            "failureReasonType": "accounting_system_unreachable",
+            "failureReason": "The ERP is down for maintenance",
+        }
+    ]
+    assert fake.items["e0"]["status"] == "successful"
+    assert outcome.event.event == "failed"
+
+
+def test_async_report_can_fail_the_job_early_from_a_raw_error() -> None:
+    """AsyncReport.fail classifies a raw error with the rules and maps it to a job type."""
+    fake = FakePleo(entries=2)
+
+    async def body(pleo: AsyncPleoClient) -> ReportOutcome:
+        report = await pleo.report(JOB)
+        return await report.fail({"system": "fortnox", "status": 429, "body": "Too Many Requests"})
+
+    outcome = run_async(fake, body)
+    assert [e["event"] for e in fake.events] == ["failed"]
+    assert outcome.event.failure_reason_type == "accounting_system_rate_limit"
+    assert [item["status"] for item in fake.items.values()] == ["pending", "pending"]

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,21 +152,52 @@ def test_a_killed_report_is_finished_by_a_second_run(tmp_path: Path) -> None:
 HOSTILE_REASON = "Tax code \ud800 S25\x1b[31m is\u202e gone\x00 " + "x" * 600
 
 
+def report_hostile_reason(sandbox: Sandbox, job_id: str, entries: tuple[str, ...], how: str) -> Any:
+    """Report the three entries with the sync client, the middle one with HOSTILE_REASON."""
+    with PleoClient(settings=settings(sandbox), sleep=lambda _: None) as pleo:
+        report = pleo.report(job_id, ENGINE)
+        report.succeeded(entries[0])
+        if how == "failed_as":
+            report.failed_as(entries[1], "tax_code_unknown", HOSTILE_REASON)
+        else:
+            given = failreason.Classification("tax_code_unknown", HOSTILE_REASON, "mine")
+            report.failed(entries[1], given)
+        report.succeeded(entries[2])
+        return report.complete()
+
+
+def report_hostile_reason_async(
+    sandbox: Sandbox, job_id: str, entries: tuple[str, ...], how: str
+) -> Any:
+    """The same, awaited through the async client."""
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    async def run() -> Any:
+        async with AsyncPleoClient(settings=settings(sandbox), sleep=no_sleep) as pleo:
+            report = await pleo.report(job_id, ENGINE)
+            await report.succeeded(entries[0])
+            if how == "failed_as":
+                await report.failed_as(entries[1], "tax_code_unknown", HOSTILE_REASON)
+            else:
+                given = failreason.Classification("tax_code_unknown", HOSTILE_REASON, "mine")
+                await report.failed(entries[1], given)
+            await report.succeeded(entries[2])
+            return await report.complete()
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("driver", [report_hostile_reason, report_hostile_reason_async])
 @pytest.mark.parametrize("how", ["failed_as", "classification"])
-def test_a_hostile_reason_is_cleaned_and_capped_before_it_is_queued(how: str) -> None:
+def test_a_hostile_reason_is_cleaned_and_capped_before_it_is_queued(
+    how: str, driver: Callable[..., Any]
+) -> None:
     """A lone surrogate or control character cannot fail the batch; reasons stay <= 500."""
     with Sandbox() as sandbox:
         job_id, entries = sandbox.create_job(3)
-        with PleoClient(settings=settings(sandbox), sleep=lambda _: None) as pleo:
-            report = pleo.report(job_id, ENGINE)
-            report.succeeded(entries[0])
-            if how == "failed_as":
-                report.failed_as(entries[1], "tax_code_unknown", HOSTILE_REASON)
-            else:
-                given = failreason.Classification("tax_code_unknown", HOSTILE_REASON, "mine")
-                report.failed(entries[1], given)
-            report.succeeded(entries[2])
-            outcome = report.complete()
+        outcome = driver(sandbox, job_id, entries, how)
         assert (outcome.successful, outcome.failed, outcome.rejected) == (2, 1, ())
         reason = sandbox.items(job_id)[1].failure_reason or ""
         assert reason.startswith("Tax code \ufffd S25 is gone")  # the whole escape sequence dropped

@@ -10,13 +10,15 @@ than silently taken for ours (identical values cannot be told apart, and are har
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from failreason._vocabulary import FINAL_ITEM_STATUSES, MAX_ITEMS_PER_UPDATE
+from failreason._wire import ExportJobItem, ItemUpdate, as_item, merged
 
-Item = dict[str, Any]
+Item = ExportJobItem  # kept for readers of older code: an item as Pleo holds it
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,20 @@ class Ledger:
     """Per job: Pleo's view of each item, the queue of updates, and refusals."""
 
     job_id: str
-    in_pleo: dict[str, Item] = field(default_factory=dict)  # entry id → item as Pleo holds it
-    queued: dict[str, Item] = field(default_factory=dict)  # entry id → update not yet accepted
+    in_pleo: dict[str, ExportJobItem] = field(
+        default_factory=dict
+    )  # entry id → item as Pleo holds it
+    queued: dict[str, ItemUpdate] = field(
+        default_factory=dict
+    )  # entry id → update not yet accepted
     rejected: dict[str, Rejection] = field(default_factory=dict)
     sent_count: int = 0  # items Pleo accepted from us in this run
-    attempted: dict[str, Item] = field(default_factory=dict)  # entry id → update we sent
-    written_elsewhere: dict[str, Item] = field(default_factory=dict)  # entry id → item seen
+    attempted: dict[str, ItemUpdate] = field(default_factory=dict)  # entry id → update we sent
+    written_elsewhere: dict[str, ExportJobItem] = field(
+        default_factory=dict
+    )  # entry id → item seen
+    retries: dict[str, int] = field(default_factory=dict)  # entry id → transient refusals
+    refused_for_now: list[str] = field(default_factory=list)  # requeued by the last answer
 
     def learn(self, items: Iterable[Mapping[str, Any]]) -> None:
         """Record Pleo's items (from a read); queued updates Pleo already holds are dropped.
@@ -46,10 +56,11 @@ class Ledger:
         Items final at the first read are a previous run's work; one seen turning final
         later is checked against what this run sent.
         """
-        for item in items:
-            entry = str(item["accountingEntryId"])
+        for read in items:
+            item = as_item(read)
+            entry = item["accountingEntryId"]
             before = self.in_pleo.get(entry)
-            self.in_pleo[entry] = dict(item)
+            self.in_pleo[entry] = item
             if before is not None and before.get("status") not in FINAL_ITEM_STATUSES:
                 self._check_writer(entry, item)
             update = self.queued.get(entry)
@@ -58,20 +69,20 @@ class Ledger:
             elif update is not None and entry in self.written_elsewhere:
                 del self.queued[entry]  # someone else gave it a final status: Pleo keeps theirs
 
-    def _check_writer(self, entry: str, item: Mapping[str, Any]) -> None:
+    def _check_writer(self, entry: str, item: ExportJobItem) -> None:
         """An item seen turning final: ours if it holds what we sent, else someone else's."""
         if item.get("status") not in FINAL_ITEM_STATUSES:
             return
         sent = self.attempted.get(entry)
         if sent is None or not _same_values(item, sent):
-            self.written_elsewhere[entry] = dict(item)
+            self.written_elsewhere[entry] = item
 
-    def sending(self, batch: Iterable[Item]) -> None:
+    def sending(self, batch: Iterable[ItemUpdate]) -> None:
         """Note updates about to be sent, so their read-back is recognised as ours."""
         for update in batch:
             self.attempted[str(update["accountingEntryId"])] = update
 
-    def queue(self, update: Item) -> bool:
+    def queue(self, update: ItemUpdate) -> bool:
         """Queue an item update unless Pleo already holds it; False when nothing is to send."""
         entry = str(update["accountingEntryId"])
         held = self.in_pleo.get(entry)
@@ -89,33 +100,46 @@ class Ledger:
         self.queued[entry] = update
         return True
 
-    def next_batch(self, size: int = MAX_ITEMS_PER_UPDATE) -> list[Item]:
+    def next_batch(self, size: int = MAX_ITEMS_PER_UPDATE) -> list[ItemUpdate]:
         """The oldest queued updates, at most ``size``."""
         return list(self.queued.values())[:size]
 
     def accepted(
         self,
-        sent: Sequence[Item],
+        sent: Sequence[ItemUpdate],
         data: Iterable[Mapping[str, Any]],
         errors: Iterable[Mapping[str, Any]],
     ) -> None:
         """Apply a 200 answer to ``sent``: refused items leave the queue as rejections."""
         refused = {str(e.get("accountingEntryId")): e for e in errors}
         self.learn(data)
+        self.refused_for_now = []
         for update in sent:
             entry = str(update["accountingEntryId"])
+            if entry in refused and self._retry_later(entry, refused[entry]):
+                continue  # stays queued: the next flush sends it again
             if entry in refused:
                 error = refused[entry]
                 kind = str(error.get("type", ""))
                 self.rejected[entry] = Rejection(entry, kind, str(error.get("message", "")))
                 if kind == ALREADY_FINAL:  # final in Pleo, not in what we had read: theirs
-                    self.written_elsewhere.setdefault(entry, {"accountingEntryId": entry})
+                    unseen = cast(ExportJobItem, {"accountingEntryId": entry})  # status unread
+                    self.written_elsewhere.setdefault(entry, unseen)
             elif entry in self.written_elsewhere:
                 pass  # Pleo answered with someone else's final item, kept as it was
             else:
-                self.in_pleo[entry] = {**self.in_pleo.get(entry, {}), **update}
+                self.in_pleo[entry] = merged(self.in_pleo.get(entry), update)
                 self.sent_count += 1
             self.queued.pop(entry, None)
+
+    def _retry_later(self, entry: str, error: Mapping[str, Any]) -> bool:
+        """Keep an item Pleo refused for a reason that sounds transient, a few times."""
+        text = f"{error.get('type', '')} {error.get('message', '')}"
+        if not sounds_transient(text) or self.retries.get(entry, 0) >= MAX_ITEM_RETRIES:
+            return False
+        self.retries[entry] = self.retries.get(entry, 0) + 1
+        self.refused_for_now.append(entry)
+        return True
 
     def not_final(self) -> list[str]:
         """Entry ids Pleo does not hold as final (nor are they queued), in Pleo's order."""
@@ -125,8 +149,21 @@ class Ledger:
             if item.get("status") not in FINAL_ITEM_STATUSES and entry not in self.queued
         ]
 
-    def finals(self) -> list[Item]:
+    def finals(self) -> list[ExportJobItem]:
         return [item for item in self.in_pleo.values() if item.get("status") in FINAL_ITEM_STATUSES]
+
+
+MAX_ITEM_RETRIES = 3  # sends of one item refused as transient before it counts as refused
+_TRANSIENT_WORDS = re.compile(
+    r"temporar|time[sd]?[ _-]?out|unavailable|try again|retry|rate[ _-]?limit|too many"
+    r"|overload|busy|deadlock|lock timeout|service down",
+    re.IGNORECASE,
+)
+
+
+def sounds_transient(text: str) -> bool:
+    """A per-item error whose words say waiting may cure it (a timeout, a busy service)."""
+    return _TRANSIENT_WORDS.search(text) is not None
 
 
 ALREADY_FINAL = "EXPORT_ITEM_ALREADY_FINAL"  # Pleo's refusal of a second, different status

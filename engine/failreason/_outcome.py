@@ -17,6 +17,7 @@ from failreason._policy import JobEvent, exported_at
 from failreason._result import Classification
 from failreason._sanitize import visible
 from failreason._vocabulary import FINISHED_JOB_STATUSES, ITEM_FAILURE_TYPES
+from failreason._wire import ItemUpdate
 
 _SHOWN = 10  # missing items named in an error message; the exception carries all of them
 MAX_REASON = 500  # Pleo's limit on failureReason, in characters
@@ -55,16 +56,20 @@ def default_engine(engine: Engine | None) -> Engine:
 
 def failed_item(
     entry: str, raw_error: object, engine: Engine | None, context: Mapping[str, Any]
-) -> tuple[dict[str, Any], Classification]:
+) -> tuple[ItemUpdate, Classification]:
     """The failed-item update for ``raw_error``, classified by ``engine`` (built-ins if None)."""
     if isinstance(raw_error, Classification):
         result = raw_error
     else:
         result = default_engine(engine).classify(raw_error, **context)
-    update = result.item_payload(entry)
-    update["failureReason"] = fit_reason(str(update.get("failureReason") or "")) or (
-        "The accounting system refused the item without saying why"
-    )
+    payload = result.item_payload(entry)
+    update: ItemUpdate = {
+        "accountingEntryId": payload["accountingEntryId"],
+        "status": payload["status"],
+        "failureReasonType": payload["failureReasonType"],
+        "failureReason": fit_reason(str(payload.get("failureReason") or ""))
+        or "The accounting system refused the item without saying why",
+    }
     return update, result
 
 
@@ -82,19 +87,20 @@ def success_update(
     external_id: str | None,
     external_url: str | None,
     exported_at_time: datetime | None,
-) -> dict[str, Any]:
+) -> ItemUpdate:
     """A successful-item update; references the AS gave are included when known."""
-    update: dict[str, Any] = {"accountingEntryId": entry, "status": "successful"}
-    optional = {
-        "externalId": external_id,
-        "externalUrl": external_url,
-        "exportedAt": exported_at(exported_at_time),
-    }
-    update.update({key: value for key, value in optional.items() if value is not None})
+    update: ItemUpdate = {"accountingEntryId": entry, "status": "successful"}
+    if external_id is not None:
+        update["externalId"] = external_id
+    if external_url is not None:
+        update["externalUrl"] = external_url
+    moment = exported_at(exported_at_time)
+    if moment is not None:
+        update["exportedAt"] = moment
     return update
 
 
-def explicit_failure(entry: str, failure_type: str, reason: str) -> dict[str, Any]:
+def explicit_failure(entry: str, failure_type: str, reason: str) -> ItemUpdate:
     """A failed-item update with a type and reason the caller chose, checked."""
     if failure_type not in ITEM_FAILURE_TYPES:
         raise ValueError(f"{failure_type!r} is not one of Pleo's item failureReasonType values")
@@ -109,7 +115,7 @@ def explicit_failure(entry: str, failure_type: str, reason: str) -> dict[str, An
     }
 
 
-def completion_check(ledger: Ledger, fail_missing: tuple[str, str] | None) -> list[dict[str, Any]]:
+def completion_check(ledger: Ledger, fail_missing: tuple[str, str] | None) -> list[ItemUpdate]:
     """Updates that fail the items still without a final status, or an error naming them."""
     missing = ledger.not_final()
     if not missing:
@@ -152,8 +158,23 @@ class ReportOutcome:
             written_elsewhere=tuple(ledger.written_elsewhere),
         )
 
+    @property
+    def job_type_fallback(self) -> str | None:
+        """The job failureReasonType Pleo refused before it took ``event``'s, if it did."""
+        return self.event.refused_type
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What a person should know about how the job ended, in words."""
+        if self.event.refused_type is None:
+            return ()
+        return (
+            f"Pleo refused the job failureReasonType {self.event.refused_type!r}; "
+            f"the job was failed as {self.event.failure_reason_type!r} instead",
+        )
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        record = {
             "jobId": self.job_id,
             "event": self.event.event,
             "failureReasonType": self.event.failure_reason_type,
@@ -164,3 +185,7 @@ class ReportOutcome:
             "rejected": [r.__dict__ for r in self.rejected],
             "writtenElsewhere": list(self.written_elsewhere),
         }
+        if self.event.refused_type is not None:
+            record["refusedFailureReasonType"] = self.event.refused_type
+            record["notes"] = list(self.notes)
+        return record

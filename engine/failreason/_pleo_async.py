@@ -1,52 +1,22 @@
-"""The asynchronous Pleo client: the same policy as the sync one, awaited."""
+"""The asynchronous Pleo client: the same flows as the sync one (``_protocol``), awaited."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping
-from datetime import datetime
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 
+from failreason import _protocol as flows
+from failreason import _report_flow as report_flows
 from failreason._engine import Engine
 from failreason._joblock import JobLocks
-from failreason._ledger import Ledger
-from failreason._outcome import (
-    ReportOutcome,
-    check_reportable,
-    completion_check,
-    default_engine,
-    explicit_failure,
-    failed_item,
-    success_update,
-)
-from failreason._pleo_http import (
-    EVENTS_PATH,
-    PleoError,
-    PleoSettings,
-    attempt_of,
-    data_of,
-    error_of,
-    items_path,
-    items_query,
-    job_path,
-    page_of,
-    transport_failure,
-)
-from failreason._policy import (
-    JobEvent,
-    Seen,
-    decide,
-    is_transient,
-    job_event,
-    settle_reads,
-    settle_time,
-)
-from failreason._result import Classification
-from failreason._vocabulary import MAX_ITEMS_PER_UPDATE
+from failreason._pleo_http import PleoSettings
+from failreason._policy import JobEvent
+from failreason._reports import AsyncReport
+from failreason._wire import ExportJob, ExportJobItem
 
 
 class AsyncPleoClient:
@@ -62,12 +32,13 @@ class AsyncPleoClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = PleoSettings.given(settings, token, api_key, base_url)
         self._http = httpx.AsyncClient(transport=transport, **self.settings.httpx_options())
         self._sleep = sleep
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
-        self._locks = JobLocks(self.settings.base_url)
+        locks = JobLocks(self.settings.base_url)
+        self._ctx = flows.Context(self.settings, locks, rng or random.Random(), clock)  # noqa: S311
 
     def __repr__(self) -> str:
         return f"AsyncPleoClient(settings={self.settings!r})"
@@ -80,209 +51,47 @@ class AsyncPleoClient:
 
     async def aclose(self) -> None:
         """Close the connections and release every job lock this client holds."""
-        self._locks.release_all()
+        self._ctx.locks.release_all()
         await self._http.aclose()
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        doing: str,
-        *,
-        json: Any = None,
-        params: Mapping[str, Any] | None = None,
-        job_id: str | None = None,
-        landed: Callable[[], Awaitable[Seen]] | None = None,
-    ) -> httpx.Response | None:
-        """Send with retries; None when ``landed`` says an unanswered attempt did land."""
-        started, settling, number = time.monotonic(), 0.0, 0
-        while True:
-            number += 1
-            response, error = None, None
-            self._locks.in_flight(job_id, time.time() + self.settings.landing_window)
-            try:
-                response = await self._http.request(method, path, json=json, params=params)
-            except (httpx.TransportError, httpx.InvalidURL) as exc:
-                error = exc
-            if response is not None and not is_transient(response.status_code):
-                self._locks.in_flight(job_id, 0.0)
-                return response
-            elapsed = time.monotonic() - started - settling
-            attempt = attempt_of(response, error)
-            verdict = decide(self.settings.policy, attempt, number, elapsed, rng=self._rng)
-            if not verdict.retry:
-                if response is not None:
-                    self._locks.in_flight(job_id, 0.0)  # answered, if refused: nothing will land
-                    return response
-                url = self.settings.base_url + path
-                raise transport_failure(error, doing, verdict.reason, url, self.settings)
-            await self._sleep(verdict.delay)
-            if verdict.check_state_first and landed is not None:
-                before = time.monotonic()
-                if await self._settled(landed, settle_time(attempt, self.settings.settle)):
-                    self._locks.in_flight(job_id, 0.0)
-                    return None
-                settling += time.monotonic() - before
+    async def _run(self, flow: flows.Flow[flows.T]) -> flows.T:
+        """Drive ``flow``: make the requests it asks for, await the waits it asks for."""
+        try:
+            effect = next(flow)
+            while True:
+                if isinstance(effect, flows.Sleep):
+                    await self._sleep(effect.seconds)
+                    effect = flow.send(None)
+                    continue
+                try:
+                    reply = flows.Reply(await self._http.request(**effect.request_args()))
+                except (httpx.TransportError, httpx.InvalidURL) as error:
+                    reply = flows.Reply(error=error)
+                effect = flow.send(reply)
+        except StopIteration as done:
+            result: flows.T = done.value
+            return result
 
-    async def _settled(self, landed: Callable[[], Awaitable[Seen]], settle: float) -> bool:
-        """Drive ``settle_reads``: True when everything the unanswered attempt held landed."""
-        flow = settle_reads(settle)
-        delay = next(flow)
-        while True:
-            await self._sleep(delay)
-            seen: Seen = await landed()
-            try:
-                delay = flow.send(seen)
-            except StopIteration:
-                return seen[0]
-
-    async def _read(
-        self, path: str, doing: str, params: Mapping[str, Any] | None = None
-    ) -> httpx.Response:
-        response = await self._send("GET", path, doing, params=params)
-        if response is None or response.status_code >= 400:
-            raise error_of(response, doing) if response is not None else PleoError(doing)
-        return response
-
-    async def job(self, job_id: str) -> dict[str, Any]:
+    async def job(self, job_id: str) -> ExportJob:
         """The export job as Pleo holds it."""
-        response = await self._read(job_path(job_id), f"read export job {job_id}")
-        job: dict[str, Any] = data_of(response) or {}
-        return job
+        return await self._run(flows.job(self._ctx, job_id))
 
-    async def items(self, job_id: str) -> AsyncIterator[dict[str, Any]]:
+    async def items(self, job_id: str) -> AsyncIterator[ExportJobItem]:
         """Every item of the job, across all pages."""
-        doing = f"list the items of export job {job_id}"
-        after: str | None = None
-        while True:
-            response = await self._read(items_path(job_id), doing, items_query(after))
-            page, after = page_of(response)
-            for item in page:
-                yield item
-            if after is None:
-                return
+        for item in await self.all_items(job_id):
+            yield item
 
-    async def all_items(self, job_id: str) -> list[dict[str, Any]]:
-        return [item async for item in self.items(job_id)]
+    async def all_items(self, job_id: str) -> list[ExportJobItem]:
+        return await self._run(flows.items(self._ctx, job_id))
 
     async def start(self, job_id: str) -> None:
         """Post the ``started`` event (step 1 of the workflow)."""
-        await self._event(job_id, JobEvent("started"), expect="in_progress")
+        await self._run(flows.post_event(self._ctx, job_id, JobEvent("started")))
 
     async def report(self, job_id: str, engine: Engine | None = None) -> AsyncReport:
         """Begin reporting a started job's items; reads what Pleo already holds."""
-        inherited = self._locks.hold(job_id, self.settings.landing_window)
-        try:
-            if inherited > 0:
-                await self._sleep(inherited)  # let an update a killed run sent land first
-                self._locks.in_flight(job_id, 0.0)
-            check_reportable(await self.job(job_id), job_id)
-            ledger = Ledger(job_id)
-            ledger.learn(await self.all_items(job_id))
-        except BaseException:
-            self._locks.release(job_id)
-            raise
-        return AsyncReport(self, ledger, engine)
-
-    async def _put(self, ledger: Ledger, batch: list[dict[str, Any]]) -> None:
-        doing = f"update {len(batch)} items of export job {ledger.job_id}"
-        ledger.sending(batch)
-
-        async def landed() -> tuple[bool, Hashable]:
-            # Narrow the batch in place: the retry then sends only what Pleo does not hold.
-            ledger.learn(await self.all_items(ledger.job_id))
-            batch[:] = [u for u in batch if u["accountingEntryId"] in ledger.queued]
-            return not batch, tuple(u["accountingEntryId"] for u in batch)
-
-        path = items_path(ledger.job_id)
-        response = await self._send(
-            "PUT", path, doing, json=batch, job_id=ledger.job_id, landed=landed
-        )
-        if response is None:
-            return
-        if response.status_code >= 400:
-            raise error_of(response, doing)
-        body = response.json()
-        ledger.accepted(batch, body.get("data") or [], body.get("errors") or [])
-
-    async def _event(self, job_id: str, event: JobEvent, *, expect: str) -> None:
-        doing = f"post the {event.event} event of export job {job_id}"
-
-        async def landed() -> tuple[bool, Hashable]:
-            status = str((await self.job(job_id)).get("status"))
-            return status == expect, status
-
-        payload = event.payload(job_id)
-        response = await self._send(
-            "POST", EVENTS_PATH, doing, json=payload, job_id=job_id, landed=landed
-        )
-        if response is None or response.status_code < 400:
-            return
-        error = error_of(response, doing)
-        if error.type == "INVALID_EXPORT_JOB_STATUS_CHANGE" and (await landed())[0]:
-            return  # an earlier attempt of ours landed and only its answer was lost
-        raise error
+        state = await self._run(report_flows.open_report(self._ctx, job_id, engine))
+        return AsyncReport(self, state)
 
 
-class AsyncReport:
-    """One job's reporting, awaited: queue outcomes as they come, then ``complete()`` once."""
-
-    flush_every = 60.0  # seconds: keeps the job from expiring during long runs
-
-    def __init__(self, client: AsyncPleoClient, ledger: Ledger, engine: Engine | None) -> None:
-        self._client, self.ledger, self._engine = client, ledger, engine
-        self._last_flush = time.monotonic()
-
-    async def succeeded(
-        self,
-        accounting_entry_id: str,
-        *,
-        external_id: str | None = None,
-        external_url: str | None = None,
-        exported_at: datetime | None = None,
-    ) -> None:
-        update = success_update(accounting_entry_id, external_id, external_url, exported_at)
-        await self._queue(update)
-
-    async def failed(
-        self, accounting_entry_id: str, raw_error: object, **context: Any
-    ) -> Classification:
-        """Classify ``raw_error`` (or take a Classification) and queue the failed item."""
-        update, result = failed_item(accounting_entry_id, raw_error, self._engine, context)
-        await self._queue(update)
-        return result
-
-    async def failed_as(self, accounting_entry_id: str, failure_type: str, reason: str) -> None:
-        """Queue a failed item with a type and reason you chose (checked against Pleo's)."""
-        await self._queue(explicit_failure(accounting_entry_id, failure_type, reason))
-
-    async def _queue(self, update: dict[str, Any]) -> None:
-        self.ledger.queue(update)
-        due = time.monotonic() - self._last_flush >= self.flush_every
-        if len(self.ledger.queued) >= MAX_ITEMS_PER_UPDATE or due:
-            await self.flush()
-
-    async def flush(self) -> None:
-        """Send every queued update now, in batches of at most 100."""
-        while self.ledger.queued:
-            await self._client._put(self.ledger, self.ledger.next_batch())
-        self._last_flush = time.monotonic()
-
-    async def complete(
-        self,
-        *,
-        fail_missing: tuple[str, str] | None = None,
-        job_types: Mapping[str, str] | None = None,
-    ) -> ReportOutcome:
-        """Flush, check every item is final, and post the job's event exactly once."""
-        await self.flush()
-        self.ledger.learn(await self._client.all_items(self.ledger.job_id))
-        for update in completion_check(self.ledger, fail_missing):
-            self.ledger.queue(update)
-        await self.flush()
-        if job_types is None:
-            job_types = default_engine(self._engine).job_failure_types
-        event = job_event(self.ledger.finals(), job_types)
-        await self._client._event(self.ledger.job_id, event, expect=event.event)
-        self._client._locks.release(self.ledger.job_id)
-        return ReportOutcome.of(self.ledger, event)
+__all__ = ["AsyncPleoClient", "AsyncReport"]

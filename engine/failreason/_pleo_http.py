@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import math
 import os
+import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -258,21 +259,46 @@ def attempt_of(response: httpx.Response | None, error: Exception | None) -> Atte
     # Connecting failed or timed out: the request never left. Anything later may have landed.
     unsent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     timed_out = isinstance(error, httpx.TimeoutException) and not unsent
-    return Attempt(transport_error=True, may_have_landed=not unsent, timed_out=timed_out)
+    unresolved = error is not None and _caused_by(error, socket.gaierror)
+    return Attempt(
+        transport_error=True, may_have_landed=not unsent, timed_out=timed_out, unresolved=unresolved
+    )
+
+
+# OpenSSL's words for a handshake the two sides cannot agree on: no retry changes that.
+_TLS_MISMATCH = (
+    "CERTIFICATE_VERIFY_FAILED",
+    "WRONG_VERSION_NUMBER",
+    "UNSUPPORTED_PROTOCOL",
+    "TLSV1_ALERT_PROTOCOL_VERSION",
+    "NO_PROTOCOLS_AVAILABLE",
+    "VERSION_TOO_LOW",
+    "NO_SHARED_CIPHER",
+    "HANDSHAKE_FAILURE",
+)
 
 
 def is_permanent(error: BaseException) -> bool:
-    """A failure that sending again cannot cure: a bad URL or header, an untrusted certificate."""
+    """A failure that sending again cannot cure: a bad URL or header, a TLS mismatch."""
     if isinstance(error, httpx.UnsupportedProtocol | httpx.LocalProtocolError | httpx.InvalidURL):
         return True
-    seen: set[int] = set()
+    if _caused_by(error, ssl.SSLCertVerificationError):
+        return True
+    text = " ".join(str(cause) for cause in _causes(error)).upper()
+    return any(word in text for word in _TLS_MISMATCH)
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
     cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return True
+    while cause is not None and all(cause is not s for s in seen) and len(seen) < 16:
+        seen.append(cause)
         cause = cause.__cause__ or cause.__context__
-    return "CERTIFICATE_VERIFY_FAILED" in str(error)
+    return seen
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    return any(isinstance(cause, kind) for cause in _causes(error))
 
 
 def error_of(response: httpx.Response, doing: str) -> PleoError:
@@ -284,13 +310,50 @@ def error_of(response: httpx.Response, doing: str) -> PleoError:
         body = None
     if isinstance(body, dict):
         kind, message = str(body.get("type") or ""), str(body.get("message") or "")
-    detail = f"{kind}: {message}" if kind or message else response.reason_phrase
-    text = f"Pleo answered {response.status_code} to {doing} ({detail})"
+    detail = f"{kind}: {message}" if kind or message else _what_came(response)
+    text = f"Pleo answered {response.status_code} to {doing} ({_where(response)}): {detail}"
     return PleoError(text, status=response.status_code, type=kind.upper())
 
 
+def _where(response: httpx.Response) -> str:
+    try:
+        request = response.request
+    except RuntimeError:  # a response built without a request (tests)
+        return "no request"
+    return f"{request.method} {safe_url(str(request.url))}"
+
+
+def _what_came(response: httpx.Response) -> str:
+    kind = response.headers.get("content-type") or "no content type"
+    first = response.content[:_SHOWN_BYTES].decode("utf-8", "replace")
+    shown = " ".join(first.split())
+    return f"{kind}, {len(response.content)} bytes" + (f" starting {shown!r}" if shown else "")
+
+
+_SHOWN_BYTES = 80
+
+
+def json_of(response: httpx.Response, doing: str) -> Any:
+    """The answer's JSON body; a PleoError saying what came back when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        raise PleoError(
+            f"Pleo answered {response.status_code} to {doing} ({_where(response)}) with "
+            f"something that is not JSON ({_what_came(response)}); check the base URL points "
+            "at Pleo's API and not a web page or a proxy",
+            status=response.status_code,
+            type="NOT_JSON",
+        ) from None
+
+
 def transport_failure(
-    error: Exception | None, doing: str, reason: str, url: str, settings: PleoSettings
+    error: Exception | None,
+    method: str,
+    doing: str,
+    reason: str,
+    url: str,
+    settings: PleoSettings,
 ) -> PleoError:
     """The error for a request that got no answer, naming where it went, never the credential."""
     if error is None:
@@ -299,19 +362,5 @@ def transport_failure(
         what = f"{type(error).__name__}: the request could not be sent as HTTP"  # may quote headers
     else:
         what = f"{type(error).__name__}: {error}"
-    message = f"could not {doing} at {safe_url(url)}: {what}; {reason}"
+    message = f"could not {doing} ({method} {safe_url(url)}): {what}; {reason}"
     return PleoError(settings.scrub(message))
-
-
-def data_of(response: httpx.Response) -> Any:
-    body = response.json()
-    return body.get("data") if isinstance(body, dict) else None
-
-
-def page_of(response: httpx.Response) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of job items and the cursor of the next page (None on the last)."""
-    body = response.json()
-    items = list(body.get("data") or [])
-    pagination = body.get("pagination") or {}
-    following = pagination.get("endCursor") if pagination.get("hasNextPage") else None
-    return items, following

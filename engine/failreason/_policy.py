@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from failreason._clean import truncate
-from failreason._vocabulary import MAX_ITEMS_PER_UPDATE
+from failreason._vocabulary import JOB_FAILURE_TYPES, MAX_ITEMS_PER_UPDATE
+from failreason._wire import JobEventBody
 
 T = TypeVar("T")
 
@@ -47,6 +48,7 @@ class RetryPolicy:
     max_delay: float = 30.0
     max_total: float = 120.0
     max_retry_after: float = 60.0  # the longest a Retry-After is waited; past it, retry anyway
+    max_unresolved: int = 2  # attempts while the host name does not resolve (a typo, mostly)
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """The delay before retry number ``attempt`` (1 for the first retry)."""
@@ -64,6 +66,7 @@ class Attempt:
     may_have_landed: bool = False  # the request was sent but its answer never came
     timed_out: bool = False  # the answer was not waited for: Pleo may still be working on it
     permanent: bool = False  # a bad URL, header or certificate: sending again cannot help
+    unresolved: bool = False  # the host name did not resolve: retried only briefly
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ def decide(
         return Decision(False, reason="sending again would fail the same way")
     if not (attempt.transport_error or is_transient(attempt.status)):
         return Decision(False, reason=f"HTTP {attempt.status} is not retried")
+    if attempt.unresolved and number >= policy.max_unresolved:
+        return Decision(False, reason=f"the host name did not resolve in {number} attempts")
     if number >= policy.max_attempts:
         return Decision(False, reason=f"gave up after {number} attempts")
     delay = policy.backoff(number, rng)
@@ -167,12 +172,13 @@ class JobEvent:
     event: str
     failure_reason_type: str | None = None
     failure_reason: str | None = None
+    refused_type: str | None = None  # the type Pleo refused before it took this one
 
-    def payload(self, job_id: str) -> dict[str, Any]:
-        body: dict[str, Any] = {"event": self.event, "jobId": job_id}
+    def payload(self, job_id: str) -> JobEventBody:
+        body: JobEventBody = {"event": self.event, "jobId": job_id}
         if self.failure_reason_type is not None:
             body["failureReasonType"] = self.failure_reason_type
-            body["failureReason"] = self.failure_reason
+            body["failureReason"] = self.failure_reason or ""
         return body
 
 
@@ -195,6 +201,31 @@ def job_event(
     if len(types) == 1 and type_for is not None:
         job_type = type_for.get(types.pop(), DEFAULT_JOB_FAILURE_TYPE)
     return JobEvent("failed", job_type, failure_summary(failed))
+
+
+# The job-level failureReasonType values Pleo's published spec lists (ExportJobFailureReasonType).
+SPEC_JOB_FAILURE_TYPES = frozenset(JOB_FAILURE_TYPES) - {DEFAULT_JOB_FAILURE_TYPE}
+FALLBACK_JOB_FAILURE_TYPE = "validation_failure"
+
+
+def fallback_job_type(refused: str | None, type_for: Mapping[str, str] | None) -> str | None:
+    """The closest job-level type Pleo's spec allows, to post when it refused ``refused``.
+
+    The mapped type when ``refused`` is an item type with a job-level counterpart, else
+    ``validation_failure``; None when ``refused`` is already that.
+    """
+    mapped = (type_for or {}).get(refused or "")
+    if mapped in SPEC_JOB_FAILURE_TYPES and mapped != refused:
+        return mapped
+    return None if refused == FALLBACK_JOB_FAILURE_TYPE else FALLBACK_JOB_FAILURE_TYPE
+
+
+def refuses_job_type(status: int | None, text: str, event: JobEvent) -> bool:
+    """Pleo's 400 or 422 names the job's failureReasonType (the field or its value)."""
+    if status not in (400, 422) or event.failure_reason_type is None:
+        return False
+    lowered = text.lower()
+    return "failurereasontype" in lowered or event.failure_reason_type.lower() in lowered
 
 
 def failure_summary(failed: Sequence[Mapping[str, Any]]) -> str:

@@ -1,0 +1,155 @@
+"""One job's report as flows (see ``_protocol``): open, queue, flush, complete or fail.
+
+``Report`` and ``AsyncReport`` drive these; the decisions (batches of at most 100, a flush
+at least every ``flush_every`` seconds by the injected clock, completion checked and posted
+exactly once, an early ``failed`` event) are made here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from failreason._engine import Engine
+from failreason._errors import FailreasonError
+from failreason._ledger import Ledger
+from failreason._outcome import (
+    ReportOutcome,
+    check_reportable,
+    completion_check,
+    default_engine,
+    failed_item,
+    fit_reason,
+)
+from failreason._protocol import Context, Flow, Sleep, items, job, post_event, put
+
+__all__ = ["Context", "Flow"]  # re-exported for the report drivers
+from failreason._policy import DEFAULT_JOB_FAILURE_TYPE, JobEvent, job_event
+from failreason._vocabulary import ITEM_FAILURE_TYPES, JOB_FAILURE_TYPES, MAX_ITEMS_PER_UPDATE
+from failreason._wire import ItemUpdate
+
+
+class ReportFinishedError(FailreasonError, RuntimeError):
+    """The report already posted its job's final event; nothing more can be sent."""
+
+
+@dataclass
+class ReportState:
+    """What a report carries between calls: the ledger, its engine, the last flush."""
+
+    ledger: Ledger
+    engine: Engine | None
+    last_flush: float
+    finished: JobEvent | None = None
+
+
+def open_report(ctx: Context, job_id: str, engine: Engine | None) -> Flow[ReportState]:
+    """Hold the job, wait out a killed predecessor's last write, read what Pleo holds."""
+    inherited = ctx.locks.hold(job_id, ctx.settings.landing_window)
+    try:
+        if inherited > 0:
+            yield Sleep(inherited)  # let an update a killed run sent land first
+            ctx.locks.in_flight(job_id, 0.0)
+        check_reportable((yield from job(ctx, job_id)), job_id)
+        ledger = Ledger(job_id)
+        ledger.learn((yield from items(ctx, job_id)))
+    except BaseException:
+        ctx.locks.release(job_id)
+        raise
+    return ReportState(ledger, engine, ctx.clock())
+
+
+def queue(ctx: Context, state: ReportState, update: ItemUpdate, every: float) -> Flow[None]:
+    """Queue one update; flush when a batch is full or ``every`` seconds passed since the last."""
+    _check_open(state)
+    state.ledger.queue(update)
+    due = ctx.clock() - state.last_flush >= every
+    if len(state.ledger.queued) >= MAX_ITEMS_PER_UPDATE or due:
+        yield from flush(ctx, state)
+
+
+def flush(ctx: Context, state: ReportState) -> Flow[None]:
+    """Send every queued update now, in batches of at most 100.
+
+    Items Pleo refused for a reason that sounds transient stay queued (a few times, see
+    ``Ledger``) and are sent again after a backoff.
+    """
+    rounds = 0
+    while state.ledger.queued:
+        yield from put(ctx, state.ledger, state.ledger.next_batch())
+        if state.ledger.refused_for_now:
+            rounds += 1
+            state.ledger.refused_for_now = []
+            yield Sleep(ctx.settings.policy.backoff(rounds, ctx.rng))
+    state.last_flush = ctx.clock()
+
+
+def complete(
+    ctx: Context,
+    state: ReportState,
+    fail_missing: tuple[str, str] | None,
+    job_types: Mapping[str, str] | None,
+) -> Flow[ReportOutcome]:
+    """Flush, check every item is final, and post the job's event exactly once."""
+    _check_open(state)
+    yield from flush(ctx, state)
+    state.ledger.learn((yield from items(ctx, state.ledger.job_id)))
+    for update in completion_check(state.ledger, fail_missing):
+        state.ledger.queue(update)
+    yield from flush(ctx, state)
+    if job_types is None:
+        job_types = default_engine(state.engine).job_failure_types
+    event = job_event(state.ledger.finals(), job_types)
+    return (yield from _finish(ctx, state, event, job_types))
+
+
+def fail(
+    ctx: Context, state: ReportState, error_or_type: object, reason: str | None
+) -> Flow[ReportOutcome]:
+    """Post ``failed`` for the whole job now; items already sent stay as Pleo holds them."""
+    _check_open(state)
+    job_types = default_engine(state.engine).job_failure_types
+    event = job_failure(error_or_type, reason, state.engine, job_types)
+    yield from flush(ctx, state)
+    return (yield from _finish(ctx, state, event, job_types))
+
+
+def _finish(
+    ctx: Context, state: ReportState, event: JobEvent, job_types: Mapping[str, str]
+) -> Flow[ReportOutcome]:
+    posted = yield from post_event(ctx, state.ledger.job_id, event, job_types)
+    state.finished = posted
+    ctx.locks.release(state.ledger.job_id)
+    return ReportOutcome.of(state.ledger, posted)
+
+
+def _check_open(state: ReportState) -> None:
+    if state.finished is not None:
+        raise ReportFinishedError(
+            f"export job {state.ledger.job_id} was already reported as "
+            f"{state.finished.event}; start a new report for another job"
+        )
+
+
+def job_failure(
+    error_or_type: object,
+    reason: str | None,
+    engine: Engine | None,
+    job_types: Mapping[str, str],
+) -> JobEvent:
+    """The ``failed`` event for a job that cannot be processed: from a type and reason, or
+    from a raw error classified by the rules and mapped to a job-level type."""
+    if reason is None:
+        update, _ = failed_item("job", error_or_type, engine, {})
+        item_type, text = str(update["failureReasonType"]), str(update["failureReason"])
+    elif isinstance(error_or_type, str):
+        item_type, text = error_or_type, fit_reason(reason)
+        if not text:
+            raise ValueError("a failed job needs a failureReason with visible text")
+    else:
+        raise TypeError("give a failure type (a string) with the reason, or a raw error alone")
+    if item_type in JOB_FAILURE_TYPES:
+        return JobEvent("failed", item_type, text)
+    if item_type not in ITEM_FAILURE_TYPES:
+        raise ValueError(f"{item_type!r} is not one of Pleo's failureReasonType values")
+    return JobEvent("failed", job_types.get(item_type, DEFAULT_JOB_FAILURE_TYPE), text)
