@@ -31,6 +31,7 @@ PUBLIC = [
     "PleoSettingsError",
     "Problem",
     "Report",
+    "ReportFinishedError",
     "ReportOutcome",
     "RetryPolicy",
     "Rule",

@@ -135,3 +135,18 @@ def test_stderr_names_the_batch_pleo_did_not_take(
     assert "they are sent again at the end" in err
     assert "Pleo holds every item as the input says" in out
     assert "note: the items of lines 1-100 (100 items) could not be sent at first" in out
+
+
+def test_each_retry_is_a_line_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The person waiting sees every retry: the request, what came back, the attempt, the wait."""
+    with Sandbox(faults=outage(READS, 2)) as sandbox:
+        job_id, entries = sandbox.create_job(250)
+        status, _, err = report_text(sandbox, job_id, successes(entries), monkeypatch, capsys)
+        url = f"{sandbox.base_url}/v3/export-jobs/{job_id}/items"
+    assert status == 0
+    retries = [line for line in err.splitlines() if "; retrying in" in line]
+    assert len(retries) == 2
+    assert retries[0].startswith(f"failreason: PUT {url} failed (HTTP 503), attempt 1 of 6")
+    assert "attempt 2 of 6" in retries[1]

@@ -28,6 +28,7 @@ from failreason._pleo_http import (
     PleoSettingsError,
 )
 from failreason._policy import RetryPolicy
+from failreason._report_flow import ReportFinishedError
 from failreason._result import Classification
 from failreason._rules import Example, Rule
 from failreason._sandbox import Sandbox
@@ -61,6 +62,7 @@ __all__ = [
     "PleoSettingsError",
     "Problem",
     "Report",
+    "ReportFinishedError",
     "ReportOutcome",
     "RetryPolicy",
     "Rule",

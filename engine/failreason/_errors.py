@@ -12,6 +12,7 @@ FailreasonError                 base of everything failreason raises
 │   ├── JobNotReportableError   the job is expired, finished or not started
 │   └── IncompleteJobError      completion asked while items are not final
 ├── JobLockedError              operators: another reporter on this machine holds the job
+├── ReportFinishedError (RuntimeError)  programmers: complete() or fail() on a finished report
 └── FaultSpecError (ValueError) sandbox users: a fault plan does not parse
 
 The reporting and sandbox errors live beside the code that raises them.

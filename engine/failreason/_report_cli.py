@@ -13,9 +13,11 @@ once more at the end; a batch that still cannot be sent is charged to its items.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,6 +40,7 @@ from failreason._report_summary import summary, write
 from failreason._report_tally import Run, line_ranges
 from failreason._terminal import escaped
 from failreason._vocabulary import FINAL_ITEM_STATUSES, FINISHED_JOB_STATUSES
+from failreason._wire import ExportJob
 
 PROGRESS_EVERY = 500  # items between progress lines on stderr
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -100,7 +103,7 @@ def run_report(args: argparse.Namespace, out: IO[str]) -> int:
         Path(args.input).open("rb").close()  # unreadable input: say so before touching Pleo
     run = Run(args.job)
     try:
-        with pleo_client(settings) as pleo:
+        with pleo_client(settings) as pleo, _retries_told_on_stderr():
             _report(pleo, args, engine, run, fail_missing)
     except KeyboardInterrupt:
         write(out, summary(run, args.format, interrupted=True)[0])
@@ -110,6 +113,21 @@ def run_report(args: argparse.Namespace, out: IO[str]) -> int:
     text, problems = summary(run, args.format, interrupted=False)
     write(out, text)
     return SOME_FAILED if problems else OK
+
+
+@contextlib.contextmanager
+def _retries_told_on_stderr() -> Iterator[None]:
+    """The client's retry and fallback warnings as lines on stderr while the command runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("failreason: %(message)s"))
+    logger = logging.getLogger("failreason.pleo")
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.WARNING
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _settings(base_url: str | None) -> PleoSettings:
@@ -152,7 +170,7 @@ def _report(
         )
 
 
-def _ready(pleo: PleoClient, args: argparse.Namespace) -> dict[str, Any]:
+def _ready(pleo: PleoClient, args: argparse.Namespace) -> ExportJob:
     """The job as Pleo holds it; a pending job is started with ``--start``."""
     job = pleo.job(args.job)
     if job.get("status") == "pending":
@@ -165,7 +183,7 @@ def _ready(pleo: PleoClient, args: argparse.Namespace) -> dict[str, Any]:
     return job
 
 
-def _expired(job: dict[str, Any]) -> bool:
+def _expired(job: ExportJob) -> bool:
     return bool(job.get("expiredAt")) or job.get("failureReasonType") == "job_expired"
 
 
@@ -209,7 +227,7 @@ def _send(report: Report, line: ItemLine, run: Run) -> None:
         run.stall(report, exc)
         _say_stalled(run)
     except ValueError as exc:
-        held = report.ledger.in_pleo.get(line.entry) or {}
+        held: Mapping[str, Any] = report.ledger.in_pleo.get(line.entry) or {}
         if held.get("status") in FINAL_ITEM_STATUSES:
             return  # Pleo holds another final status for it: the tally tells so
         run.unusable.append((line.number, str(exc)))

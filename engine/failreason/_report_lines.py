@@ -21,6 +21,7 @@ from failreason._outcome import explicit_failure, failed_item, success_update
 from failreason._pleo import Report
 from failreason._result import Classification
 from failreason._vocabulary import FINAL_ITEM_STATUSES, ITEM_FAILURE_TYPES
+from failreason._wire import ItemUpdate
 
 _SUCCESS_KEYS = {"accountingEntryId", "status", "externalId", "externalUrl", "exportedAt"}
 _ERROR_KEYS = {"accountingEntryId", "status", "error"}
@@ -36,7 +37,7 @@ class ItemLine:
 
     number: int
     entry: str
-    update: dict[str, Any]
+    update: ItemUpdate
     item: dict[str, Any]
     exported_at: datetime | None = None
     classification: Classification | None = None  # for a line with a raw error

@@ -33,6 +33,7 @@ from failreason._outcome import ReportOutcome
 from failreason._pleo import Report
 from failreason._report_lines import ItemLine, holds, shown
 from failreason._vocabulary import FINAL_ITEM_STATUSES
+from failreason._wire import ExportJobItem
 
 FATES = ("accepted", "alreadyHeld", "refused", "differs", "notSent")  # held ones first
 _RANGES_SHOWN = 8  # line ranges named in one message before "…"
@@ -58,7 +59,7 @@ class Run:
     parked: list[ItemLine] = field(default_factory=list)  # read while Pleo was not answering
     stalled: bool = False
     report: Report | None = None
-    held: dict[str, dict[str, Any]] | None = None  # read directly, when no report was made
+    held: dict[str, ExportJobItem] | None = None  # read directly, when no report was made
     finished: str | None = None  # the job's status when it was finished before this run
     outcome: ReportOutcome | None = None
     completion_problem: str | None = None
