@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import re
 import sys
@@ -39,7 +40,12 @@ from failreason._report_lines import ItemLine, check_fail_missing, queue_line, r
 from failreason._report_summary import summary, write
 from failreason._report_tally import Run, line_ranges
 from failreason._terminal import escaped
-from failreason._vocabulary import FINAL_ITEM_STATUSES, FINISHED_JOB_STATUSES
+from failreason._vocabulary import (
+    FINAL_ITEM_STATUSES,
+    FINISHED_JOB_STATUSES,
+    ITEM_FAILURE_TYPES,
+    JOB_FAILURE_TYPES,
+)
 from failreason._wire import ExportJob
 
 PROGRESS_EVERY = 500  # items between progress lines on stderr
@@ -65,11 +71,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar=("TYPE", "REASON"),
         help="fail the job's items no line reports, with this failure type and reason",
     )
+    failing = report.add_mutually_exclusive_group()
+    failing.add_argument(
+        "--fail-job",
+        nargs=2,
+        metavar=("TYPE", "REASON"),
+        help="fail the whole job instead of completing it, with this type and reason; the "
+        "input's items, if any, are sent first",
+    )
+    failing.add_argument(
+        "--fail-job-error",
+        metavar="ENVELOPE",
+        help="fail the whole job with a raw error (a JSON envelope), classified by the rules",
+    )
     report.add_argument("--no-complete", action="store_true", help="report items only")
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--rules", metavar="DIR", help="your rule files, tried before built-ins")
     report.add_argument("--templates", metavar="DIR", help="your templates, found first")
-    report.add_argument("input", nargs="?", default="-", metavar="FILE|-")
+    report.add_argument("input", nargs="?", metavar="FILE|-", help="default: standard input")
     report.set_defaults(run=run_report)
 
 
@@ -97,9 +116,12 @@ def run_report(args: argparse.Namespace, out: IO[str]) -> int:
         raise FailreasonError(str(exc)) from None
     if fail_missing and args.no_complete:
         raise FailreasonError("--fail-missing applies when completing the job: drop --no-complete")
+    args.job_failure = job_failure_args(args)
+    if args.input is None:  # failing a job needs no items; otherwise they come on stdin
+        args.input = "" if args.job_failure else "-"
     settings = _settings(args.base_url)
     engine = load(args.rules, args.templates)
-    if args.input != "-":
+    if args.input not in ("-", ""):
         Path(args.input).open("rb").close()  # unreadable input: say so before touching Pleo
     run = Run(args.job)
     try:
@@ -161,7 +183,9 @@ def _report(
     drained = _drain(report, run)
     if args.no_complete:
         return
-    if drained:
+    if args.job_failure:
+        _fail(report, run, *args.job_failure)
+    elif drained:
         _complete(report, run, fail_missing)
     else:
         run.completion_problem = (
@@ -198,7 +222,9 @@ def _compare_only(
 
 
 def _item_lines(name: str, engine: Engine, run: Run) -> Iterator[ItemLine]:
-    """Each usable line; the others are charged to their line in ``run``."""
+    """Each usable line; the others are charged to their line in ``run``. No name, no lines."""
+    if not name:
+        return
     for number, value in json_lines(name):
         run.lines += 1
         if isinstance(value, BadLine):
@@ -265,6 +291,48 @@ def _drain(report: Report, run: Run) -> bool:
         run.stall(report, exc)
         return False
     return not run.stalled and not run.parked
+
+
+def job_failure_args(args: argparse.Namespace) -> tuple[object, str | None] | None:
+    """``--fail-job TYPE REASON`` or ``--fail-job-error ENVELOPE``, checked before Pleo is."""
+    if args.fail_job is None and args.fail_job_error is None:
+        return None
+    if args.fail_missing or args.no_complete:
+        raise FailreasonError(
+            "--fail-job fails the job instead of completing it: drop --fail-missing and "
+            "--no-complete"
+        )
+    if args.fail_job_error is not None:
+        try:
+            envelope = json.loads(args.fail_job_error)
+        except ValueError:
+            envelope = None
+        if not isinstance(envelope, dict):
+            raise FailreasonError(
+                "--fail-job-error takes one raw-error envelope as JSON, such as "
+                '\'{"system": "xero", "status": 503}\''
+            )
+        return envelope, None
+    failure_type, reason = args.fail_job
+    if failure_type not in (*JOB_FAILURE_TYPES, *ITEM_FAILURE_TYPES):
+        raise FailreasonError(
+            f"--fail-job: {escaped(failure_type)!r} is not a failureReasonType; use a "
+            f"job-level one: {', '.join(JOB_FAILURE_TYPES)}"
+        )
+    if not reason.strip():
+        raise FailreasonError("--fail-job: give a reason the bookkeeper can act on")
+    return failure_type, reason
+
+
+def _fail(report: Report, run: Run, error_or_type: object, reason: str | None) -> None:
+    try:
+        run.outcome = report.fail(error_or_type, reason)
+    except PleoError as exc:
+        if report.ledger.queued:
+            run.stall(report, exc)
+        run.completion_problem = (
+            f"export job {run.job_id} was not failed: {exc}; run the same command again"
+        )
 
 
 def _complete(report: Report, run: Run, fail_missing: tuple[str, str] | None) -> None:
