@@ -188,6 +188,12 @@ def response_problems(method: str, path: str, status: int, body: object = NO_BOD
     return [f"{where}: {problem}" for problem in _problems(schema, body, "body")]
 
 
+def body_problems(operation_id: str, body: object) -> list[str]:
+    """What is wrong with the request body of one operation (no path or query)."""
+    op = next(op for op in operations() if op.operation_id == operation_id)
+    return _problems(op.request_body or {}, body, "body")
+
+
 def _problems(schema: Mapping[str, Any], value: object, name: str) -> list[str]:
     validator = _validator(json.dumps(schema, sort_keys=True))
     errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))

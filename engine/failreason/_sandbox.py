@@ -55,13 +55,16 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
+from failreason._sandbox_contract import ContractWatch, active_watches, exchange_problems
 from failreason._sandbox_faults import ANSWERING_KINDS, Fault, FaultPlan
 from failreason._sandbox_model import DEFAULT_EXPIRY_SECONDS, ApiError, Clock, Event, Item, Job
 from failreason._sandbox_state import SandboxState
 
 _JOB = re.compile(r"/v3/export-jobs/([^/]+)")
 _ITEMS = re.compile(r"/v3/export-jobs/([^/]+)/items")
+_JOBS = "/v3/export-jobs"
 _EVENTS = "/v3/export-job-events"
+_EXPORT_ITEMS = "/v3/export-items"
 _CONTROL_EVENTS = re.compile(r"/sandbox/jobs/([^/]+)/events")
 MAX_JOB_ITEMS = 100_000  # items of one job made over HTTP: more would hold the lock for seconds
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a request body: 100 full items or MAX_JOB_ITEMS ids fit
@@ -87,6 +90,8 @@ class LogRecord:
     item_count: int | None  # items sent (PUT) or returned (GET .../items)
     status: int | None
     fault: str | None
+    contract: tuple[str, ...] = ()  # what the exchange got wrong, when the contract is checked
+    warnings: tuple[str, ...] = ()  # checks stricter than the spec, when asked for
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -96,6 +101,8 @@ class LogRecord:
             "itemCount": self.item_count,
             "status": self.status,
             "fault": self.fault,
+            "contract": list(self.contract),
+            "warnings": list(self.warnings),
         }
 
 
@@ -127,12 +134,27 @@ class Sandbox:
         seed: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         connection_timeout: float = 30.0,
+        contract: bool | None = None,
+        warnings: bool = False,
+        accept_seed_job_type: bool = False,
+        legacy_item_errors: bool = False,
     ) -> None:
         self._address = (host, port)
+        watches = active_watches()
+        self._watches: tuple[ContractWatch, ...] = watches if contract is not False else ()
+        self._contract = bool(contract) or (bool(watches) and contract is None)
+        self._violations: list[str] = []
         self.connection_timeout = connection_timeout
         self._token, self._api_key = token, api_key
         self._faults = faults if faults is not None else FaultPlan()
-        self._state = SandboxState(clock or time.time, expiry_seconds, seed)
+        self._state = SandboxState(
+            clock or time.time,
+            expiry_seconds,
+            seed,
+            accept_seed_job_type=accept_seed_job_type,
+            legacy_item_errors=legacy_item_errors,
+            warnings=warnings,
+        )
         self._sleep = sleep
         self._lock = threading.RLock()
         self._log: list[LogRecord] = []
@@ -211,6 +233,12 @@ class Sandbox:
             return tuple(sorted(self._log, key=lambda record: record.index))
 
     @property
+    def contract_violations(self) -> tuple[str, ...]:
+        """What requests and answers got wrong against Pleo's contract, when it is checked."""
+        with self._lock:
+            return tuple(self._violations)
+
+    @property
     def duplicate_item_updates(self) -> int:
         """Item updates that re-sent an item's final status."""
         with self._lock:
@@ -237,51 +265,80 @@ class Sandbox:
         kind = fault.kind if fault else None
         returned: int | None = None
         response: _Response | None = None
+        warnings: tuple[str, ...] = ()
         if fault is not None and fault.kind in ANSWERING_KINDS:
             response = _fault_response(fault)
         elif kind != "drop":
             if fault is not None and kind == "slow":
                 self._sleep(fault.delay_seconds)
-            response, returned = self._api(method, url, headers, body)
+            response, returned, warnings = self._api(method, url, headers, body)
         count = returned if returned is not None else _sent_items(method, body)
         status = response.status if response else None
+        problems = self._contract_problems(method, url, body, response, kind)
+        record = LogRecord(index, method, url.path, count, status, kind, problems, warnings)
         with self._lock:
-            self._log.append(LogRecord(index, method, url.path, count, status, kind))
+            self._log.append(record)
+            self._violations.extend(problems)
+        for watch in self._watches:
+            watch.add(list(problems))
         return None if kind == "lost" else response
+
+    def _contract_problems(
+        self,
+        method: str,
+        url: SplitResult,
+        body: bytes,
+        response: _Response | None,
+        fault: str | None,
+    ) -> tuple[str, ...]:
+        """The exchange against the contract; a gateway fault's answer is not the API's."""
+        if not self._contract:
+            return ()
+        answered = response is not None and (fault is None or fault not in ANSWERING_KINDS)
+        status = response.status if answered and response else None
+        answer = response.body if answered and response else None
+        path = unquote(url.path)
+        return tuple(exchange_problems(method, path, url.query, body, status, answer))
 
     def _api(
         self, method: str, url: SplitResult, headers: Mapping[str, str], body: bytes
-    ) -> tuple[_Response, int | None]:
+    ) -> tuple[_Response, int | None, tuple[str, ...]]:
         problem = self._auth_problem(headers.get("authorization"))
         if problem:
             challenge = (("WWW-Authenticate", 'Bearer realm="pleo-sandbox"'),)
-            return _json(401, {"type": "UNAUTHORIZED", "message": problem}, challenge), None
-        try:
-            with self._lock:
-                return self._route(method, url, headers, body)
-        except ApiError as exc:
-            return _json(exc.status, exc.body()), None
+            return _json(401, {"type": "UNAUTHORIZED", "message": problem}, challenge), None, ()
+        with self._lock:
+            try:
+                response, returned = self._route(method, url, headers, body)
+            except ApiError as exc:
+                response, returned = _json(exc.status, exc.body(), exc.headers), None
+            warnings = tuple(self._state.warnings)
+            self._state.warnings.clear()
+        return response, returned, warnings
 
     def _route(
         self, method: str, url: SplitResult, headers: Mapping[str, str], body: bytes
     ) -> tuple[_Response, int | None]:
+        query = parse_qs(url.query, keep_blank_values=True)
+        _allow(method, *_allowed_methods(url.path))
         if match := _ITEMS.fullmatch(url.path):
             job_id = unquote(match[1])
             if method == "GET":
-                query = parse_qs(url.query, keep_blank_values=True)
                 page = self._state.list_items(job_id, query)
-                return _json(200, page.to_json()), len(page.rows)
-            _allow(method, "PUT", "GET")
+                return _json(200, page.to_json(Item.to_json)), len(page.rows)
             result = self._state.update_items(job_id, _json_body(headers, body))
             return _json(200, result.to_json()), None
         if match := _JOB.fullmatch(url.path):
-            _allow(method, "GET")
             return _json(200, {"data": self._state.job_json(unquote(match[1]))}), None
-        if url.path == _EVENTS:
-            _allow(method, "POST")
-            self._state.post_event(_json_body(headers, body))
-            return _json(202, {}), None
-        raise ApiError(404, "NOT_FOUND", f"no endpoint {url.path}")
+        if url.path == _JOBS and method == "GET":
+            return _json(200, self._state.list_jobs(query)), None
+        if url.path == _JOBS:
+            job = self._state.create_job_from_api(_json_body(headers, body))
+            return _json(201, {"data": self._state.job_json(job.id)}), None
+        if url.path == _EXPORT_ITEMS:
+            return _json(200, self._state.export_items(query)), None
+        self._state.post_event(_json_body(headers, body))
+        return _json(202, {}), None
 
     def _auth_problem(self, header: str | None) -> str | None:
         if self._token is None and self._api_key is None:
@@ -313,7 +370,7 @@ class Sandbox:
             with self._lock:
                 status, payload = self._control_route(method, path, body)
         except ApiError as exc:
-            return _json(exc.status, exc.body())
+            return _json(exc.status, exc.body(), exc.headers)
         return _json(status, payload)
 
     def _control_route(self, method: str, path: str, body: bytes) -> tuple[int, object]:
@@ -355,9 +412,34 @@ class Sandbox:
         return self.create_job(items or 0, start=bool(start), entry_ids=ids)
 
 
+def _allowed_methods(path: str) -> tuple[str, ...]:
+    """The methods of an API path; 404 for a path the API does not have."""
+    if _ITEMS.fullmatch(path):
+        return ("GET", "PUT")
+    if _JOB.fullmatch(path) or path == _EXPORT_ITEMS:
+        return ("GET",)
+    if path == _JOBS:
+        return ("GET", "POST")
+    if path == _EVENTS:
+        return ("POST",)
+    raise ApiError(404, "NOT_FOUND", f"no endpoint {path}")
+
+
+def _allow_header(target: str) -> str:
+    path = urlsplit(target).path
+    if path.startswith("/sandbox/"):
+        return "GET, POST"
+    try:
+        return ", ".join(_allowed_methods(path))
+    except ApiError:
+        return "GET, PUT, POST"
+
+
 def _allow(method: str, *allowed: str) -> None:
+    """405 with an ``Allow`` header naming what the path takes."""
     if method not in allowed:
-        raise ApiError(405, "METHOD_NOT_ALLOWED", f"{method} is not allowed here; use {allowed[0]}")
+        message = f"{method} is not allowed here; use {' or '.join(allowed)}"
+        raise ApiError(405, "METHOD_NOT_ALLOWED", message, (("Allow", ", ".join(allowed)),))
 
 
 def _parse(body: bytes) -> object:
@@ -493,13 +575,15 @@ class _Handler(BaseHTTPRequestHandler):
         """The HTTP parser's refusals, as the API's JSON errors rather than an HTML page."""
         if self.request_version == "HTTP/0.9":
             self.request_version = self.protocol_version  # so a status line and headers go out
+        allow: tuple[tuple[str, str], ...] = ()
         if code == 501:  # http.server's answer to a method it has no do_ for
             code, message = 405, f"{self.command} is not allowed here"
+            allow = (("Allow", _allow_header(self.path)),)
         elif code not in _PARSER_ERRORS:
             code = 400
         text = message or self.responses.get(code, ("bad request",))[0]
         self.close_connection = True
-        self._send(_json(code, {"type": _PARSER_ERRORS[code], "message": text}))
+        self._send(_json(code, {"type": _PARSER_ERRORS[code], "message": text}, allow))
 
     def _serve(self) -> None:
         body = self._body()
