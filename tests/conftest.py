@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import failreason
+from failreason._sandbox_contract import watching
 
 WriteRules = Callable[..., Path]
 
@@ -32,3 +33,33 @@ def write_rules(tmp_path: Path) -> WriteRules:
         return folder
 
     return write
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "contract_exempt(reason): the test breaks Pleo's contract on purpose (say why); "
+        "its sandboxes are not checked against it",
+    )
+
+
+@pytest.fixture(autouse=True)
+def pleo_contract(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every sandbox a test makes checks each request and answer against Pleo's contract.
+
+    A violation on either side (a client's request or the sandbox's answer) fails the test.
+    Tests that send malformed requests on purpose opt out with ``contract_exempt(reason=...)``.
+    """
+    exempt = request.node.get_closest_marker("contract_exempt")
+    if exempt is not None:
+        if not exempt.kwargs.get("reason"):
+            pytest.fail("contract_exempt needs a reason: say what the test breaks on purpose")
+        yield
+        return
+    with watching() as watch:
+        yield
+    if watch.violations:
+        shown = "\n".join(f"  {problem}" for problem in watch.violations[:20])
+        more = len(watch.violations) - 20
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        pytest.fail(f"Pleo's contract was broken:\n{shown}{tail}", pytrace=False)

@@ -12,6 +12,10 @@ import pytest
 
 from failreason._sandbox import MAX_BODY_BYTES, MAX_JOB_ITEMS, Sandbox
 
+pytestmark = pytest.mark.contract_exempt(
+    reason="sends malformed requests on purpose, to see each refused with a JSON 4xx"
+)
+
 TOKEN = "t"
 AUTH = f"Authorization: Bearer {TOKEN}\r\n".encode()
 JSON = b"Content-Type: application/json\r\n"
@@ -73,7 +77,7 @@ MALFORMED: list[Any] = [
     pytest.param(
         lambda job: with_body(EVENT, b'{"event": 5, "jobId": []}'),
         400,
-        "must be a string",
+        "where the contract allows string",
         id="event-types",
     ),
     pytest.param(

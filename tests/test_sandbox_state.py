@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from failreason import ITEM_FAILURE_TYPES
-from failreason._sandbox_model import ApiError
+from failreason._contract import response_problems
+from failreason._sandbox_model import ApiError, Item
 from failreason._sandbox_pages import encode_cursor
 from failreason._sandbox_state import SandboxState
-from failreason._vocabulary import JOB_FAILURE_TYPES
 
 START = 1_776_852_536.0  # 2026-04-22T10:08:56Z
+NO_SUCH_ID = "0f0f0f0f-0000-4000-8000-000000000000"  # well formed, and nobody's
 
 
 class FakeClock:
@@ -109,18 +111,24 @@ def test_job_json_has_pleos_fields(state: SandboxState) -> None:
         [
             "id",
             "companyId",
+            "createdAt",
+            "createdBy",
             "status",
+            "isInteractive",
+            "vendorBasedBookkeeping",
             "numberOfItems",
+            "startedAt",
+            "completedAt",
             "lastUpdatedAt",
             "expiresIn",
             "expiredAt",
             "failureReason",
-            "failureReasonType",
-            "createdAt",
         ]
     )
+    assert (body["isInteractive"], body["vendorBasedBookkeeping"]) == (True, False)
     assert body["lastUpdatedAt"] == "2026-04-22T10:08:56.000Z"
     assert body["expiresIn"] == 3600
+    assert response_problems("GET", f"/v3/export-jobs/{job_id}", 200, {"data": body}) == []
 
 
 # -- item updates ----------------------------------------------------------------------------
@@ -138,10 +146,7 @@ def test_successful_update_is_stored_and_returned(state: SandboxState) -> None:
     result = state.update_items(job_id, [update])
     assert result.errors == ()
     assert result.data == (state.items(job_id)[0],)
-    assert result.data[0].to_json() == {**update, "exportJobId": job_id} | {
-        "failureReason": None,
-        "failureReasonType": None,
-    }
+    assert result.data[0].to_json() == {**update, "exportJobId": job_id, "failureReason": None}
 
 
 def test_failed_update_keeps_type_and_reason(state: SandboxState) -> None:
@@ -155,86 +160,98 @@ def test_failed_update_keeps_type_and_reason(state: SandboxState) -> None:
 def test_unknown_entry_is_a_per_item_error(state: SandboxState) -> None:
     """An id that is not an item of the job is rejected alone, with Pleo's type."""
     job_id, ids = started(state)
-    result = state.update_items(job_id, [success("not-an-entry"), success(ids[0])])
+    result = state.update_items(job_id, [success(NO_SUCH_ID), success(ids[0])])
     assert [e.type for e in result.errors] == ["ACCOUNTING_ENTRY_DOES_NOT_EXIST"]
-    assert result.errors[0].accounting_entry_id == "not-an-entry"
+    assert result.errors[0].accounting_entry_id == NO_SUCH_ID
     assert [item.accounting_entry_id for item in result.data] == [ids[0]]
 
 
 @pytest.mark.parametrize(
-    ("fields", "error_type"),
+    "fields",
     [
-        pytest.param({"status": "pending"}, "INVALID_EXPORT_ITEM_STATUS", id="status-pending"),
-        pytest.param({"status": "abandoned"}, "INVALID_EXPORT_ITEM_STATUS", id="status-abandoned"),
-        pytest.param({"status": None}, "INVALID_EXPORT_ITEM_STATUS", id="status-missing"),
+        pytest.param({"status": "pending"}, id="status-pending"),
+        pytest.param({"status": "in_progress"}, id="status-in-progress"),
+        pytest.param({"status": "abandoned"}, id="status-abandoned"),
+        pytest.param({"status": "failed", "failureReason": "x"}, id="failed-without-type"),
+        pytest.param({"status": "failed"}, id="failed-without-anything"),
         pytest.param(
-            {"status": "failed", "failureReason": "x"}, "MISSING_FAILURE_REASON", id="no-type"
+            {"status": "successful", "exportedAt": "2026-04-22T10:08:56.123Z"}, id="millis"
         ),
+        pytest.param({"status": "successful", "exportedAt": "2026-04-22T12:08:56+02:00"}, id="tz"),
+        pytest.param({"status": "successful", "externalUrl": "JE-10452"}, id="plain-url"),
+        pytest.param({"status": "successful", "memo": "x"}, id="unknown-field"),
         pytest.param(
-            {"status": "failed", "failureReasonType": "vendor_unknown"},
-            "MISSING_FAILURE_REASON",
-            id="no-reason",
-        ),
-        pytest.param(
-            {"status": "failed", "failureReasonType": "vendor_unknown", "failureReason": "  "},
-            "MISSING_FAILURE_REASON",
-            id="blank-reason",
-        ),
-        pytest.param(
-            {"status": "failed", "failureReasonType": "job_expired", "failureReason": "x"},
-            "INVALID_FAILURE_REASON_TYPE",
-            id="job-level-type",
-        ),
-        pytest.param(
-            {"status": "successful", "exportedAt": "2026-04-22T10:08:56.123Z"},
-            "INVALID_EXPORTED_AT",
-            id="exported-at-millis",
-        ),
-        pytest.param(
-            {"status": "successful", "exportedAt": "2026-04-22T10:08:56+00:00"},
-            "INVALID_EXPORTED_AT",
-            id="exported-at-offset",
-        ),
-        pytest.param(
-            {"status": "successful", "exportedAt": "2026-02-30T10:08:56Z"},
-            "INVALID_EXPORTED_AT",
-            id="exported-at-no-such-day",
-        ),
-        pytest.param(
-            {"status": "successful", "failure_reason": "x"},
-            "INVALID_EXPORT_ITEM_FIELD",
-            id="unknown-field",
-        ),
-        pytest.param(
-            {"status": "successful", "externalId": 10452},
-            "INVALID_EXPORT_ITEM_FIELD",
-            id="number-not-string",
-        ),
-        pytest.param(
-            {"status": "successful", "externalUrl": "/journal/1"},
-            "INVALID_EXPORT_ITEM_FIELD",
-            id="relative-url",
-        ),
-        pytest.param(
-            {"status": "successful", "failureReasonType": "vendor_unknown"},
-            "INVALID_EXPORT_ITEM_FIELD",
-            id="failure-type-on-success",
+            {"status": "successful", "failureReasonType": "vendor_unknown"}, id="type-on-success"
         ),
     ],
 )
-def test_invalid_item_is_a_per_item_error(
-    state: SandboxState, fields: dict[str, Any], error_type: str
-) -> None:
-    """An item breaking the contract is rejected with a clear type; the job stays open."""
+def test_updates_the_spec_allows_are_accepted(state: SandboxState, fields: dict[str, Any]) -> None:
+    """Any of the five statuses, RFC 3339 times, a plain externalUrl, extra fields: all fine."""
     job_id, ids = started(state)
     result = state.update_items(job_id, [{"accountingEntryId": ids[0], **fields}])
-    assert [e.type for e in result.errors] == [error_type]
-    assert result.data == ()
-    assert state.items(job_id)[0].status == "in_progress"
+    assert result.errors == ()
+    assert state.items(job_id)[0].status == fields["status"]
+    assert state.warnings == []  # stricter checks are off unless asked for
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        pytest.param({}, "'status' is missing", id="status-missing"),
+        pytest.param({"status": None}, "status: null where", id="status-null"),
+        pytest.param({"status": "done"}, 'status: "done" is not one of', id="status-unknown"),
+        pytest.param(
+            {"status": "failed", "failureReasonType": "job_expired", "failureReason": "x"},
+            'failureReasonType: "job_expired" is not one of',
+            id="job-level-type",
+        ),
+        pytest.param(
+            {"status": "successful", "exportedAt": "2026-02-30T10:08:56Z"},
+            "is not a valid date-time",
+            id="no-such-day",
+        ),
+        pytest.param(
+            {"status": "successful", "externalId": 10452},
+            "externalId: 10452 where the contract allows string",
+            id="number-not-string",
+        ),
+        pytest.param(
+            {"status": "successful", "externalUrl": None}, "externalUrl: null", id="null-url"
+        ),
+    ],
+)
+def test_updates_breaking_the_contract_are_400(
+    state: SandboxState, fields: dict[str, Any], words: str
+) -> None:
+    """A body outside Pleo's contract is refused whole, naming the field; nothing changes."""
+    job_id, ids = started(state)
+    with pytest.raises(ApiError, match="does not follow Pleo's contract") as caught:
+        state.update_items(job_id, [success(ids[1]), {"accountingEntryId": ids[0], **fields}])
+    assert (caught.value.status, caught.value.type) == (400, "BAD_REQUEST")
+    assert "body[1]" in caught.value.message
+    assert words in caught.value.message
+    assert [item.status for item in state.items(job_id)][:2] == ["in_progress", "in_progress"]
+
+
+def test_stricter_checks_are_warnings_when_asked(clock: FakeClock) -> None:
+    """With warnings on, what a stricter Pleo might refuse is reported, and still accepted."""
+    state = SandboxState(clock, seed=1, warnings=True)
+    job_id, ids = started(state)
+    updates = [
+        {"accountingEntryId": ids[0], "status": "failed", "failure_reason": "x"},
+        success(ids[1], exportedAt="2026-04-22T10:08:56.5Z", externalUrl="/journal/1"),
+    ]
+    assert state.update_items(job_id, updates).errors == ()
+    text = "\n".join(state.warnings)
+    assert "unknown field 'failure_reason'; did you mean 'failureReason'?" in text
+    assert "a failed item without failureReasonType and failureReason" in text
+    assert "is not UTC YYYY-MM-DDTHH:MM:SSZ" in text
+    assert "'/journal/1' is not an http(s) URL" in text
+    assert len(state.warnings) == 4
 
 
 def test_every_problem_of_an_item_is_listed(state: SandboxState) -> None:
-    """An item with several problems gets one error for each."""
+    """An update with several problems is refused with each of them named."""
     job_id, ids = started(state)
     update = {
         "accountingEntryId": ids[0],
@@ -242,15 +259,17 @@ def test_every_problem_of_an_item_is_listed(state: SandboxState) -> None:
         "failureReasonType": "tax_code_missing",
         "exportedAt": "yesterday",
     }
-    types = [e.type for e in state.update_items(job_id, [update]).errors]
-    assert types == ["MISSING_FAILURE_REASON", "INVALID_FAILURE_REASON_TYPE", "INVALID_EXPORTED_AT"]
+    with pytest.raises(ApiError) as caught:
+        state.update_items(job_id, [update])
+    assert "body[0].exportedAt" in caught.value.message
+    assert "body[0].failureReasonType" in caught.value.message
 
 
-def test_unknown_type_suggests_the_close_one(state: SandboxState) -> None:
-    """A misspelt failureReasonType comes back with the right spelling."""
+def test_an_unknown_type_is_answered_with_the_allowed_ones(state: SandboxState) -> None:
+    """A misspelt failureReasonType comes back with the list to choose from."""
     job_id, ids = started(state)
-    result = state.update_items(job_id, [failure(ids[0], failureReasonType="vendor_unknwn")])
-    assert "did you mean 'vendor_unknown'?" in result.errors[0].message
+    with pytest.raises(ApiError, match="vendor_unknown, account_unknown"):
+        state.update_items(job_id, [failure(ids[0], failureReasonType="vendor_unknwn")])
 
 
 @pytest.mark.parametrize("failure_type", ITEM_FAILURE_TYPES)
@@ -296,7 +315,7 @@ def test_malformed_update_body_is_400(state: SandboxState, body: object) -> None
 def test_update_of_unknown_job_is_404(state: SandboxState) -> None:
     """Updating items of a job that does not exist is 404."""
     with raises_api(404, "EXPORT_NOT_FOUND"):
-        state.update_items("no-such-job", [success("a")])
+        state.update_items(NO_SUCH_ID, [success(NO_SUCH_ID)])
 
 
 def test_update_of_pending_job_is_422(state: SandboxState) -> None:
@@ -328,12 +347,32 @@ def test_same_final_status_again_is_accepted_and_counted(state: SandboxState) ->
 
 
 def test_changing_a_final_status_is_a_per_item_error(state: SandboxState) -> None:
-    """A successful item cannot become failed."""
+    """A successful item cannot become failed, nor pending again: Pleo's own error type."""
+    job_id, ids = started(state)
+    state.update_items(job_id, [success(ids[0])])
+    result = state.update_items(job_id, [failure(ids[0]), {**success(ids[0]), "status": "pending"}])
+    assert [e.type for e in result.errors] == ["EXPORT_ENTRY_STATUS_UPDATE_FAILED"] * 2
+    assert "already successful; it cannot become failed" in result.errors[0].message
+    assert state.items(job_id)[0].status == "successful"
+
+
+def test_legacy_item_errors_answer_the_old_type(clock: FakeClock) -> None:
+    """With legacy_item_errors, a second final status gets EXPORT_ITEM_ALREADY_FINAL."""
+    state = SandboxState(clock, seed=1, legacy_item_errors=True)
     job_id, ids = started(state)
     state.update_items(job_id, [success(ids[0])])
     result = state.update_items(job_id, [failure(ids[0])])
     assert [e.type for e in result.errors] == ["EXPORT_ITEM_ALREADY_FINAL"]
-    assert state.items(job_id)[0].status == "successful"
+
+
+def test_per_item_errors_are_only_pleos_three_types(state: SandboxState) -> None:
+    """Every per-item error the sandbox gives is one of the contract's types."""
+    job_id, ids = started(state)
+    state.update_items(job_id, [success(ids[0])])
+    result = state.update_items(job_id, [failure(ids[0]), success(NO_SUCH_ID)])
+    body = {"data": [], "errors": [e.to_json() for e in result.errors]}
+    assert len(result.errors) == 2
+    assert response_problems("PUT", f"/v3/export-jobs/{job_id}/items", 200, body) == []
 
 
 def test_update_refreshes_last_updated_at(state: SandboxState, clock: FakeClock) -> None:
@@ -391,33 +430,6 @@ def test_final_event_matching_the_items_finishes_the_job(
             "send completed",
             id="e",
         ),
-        pytest.param(
-            ["failed", "failed"], {"event": "completed_with_errors"}, "send failed", id="all-failed"
-        ),
-        pytest.param(
-            ["successful", "failed"],
-            {"event": "failed", "failureReason": "x", "failureReasonType": "validation_failure"},
-            "send completed_with_errors",
-            id="failed-with-success",
-        ),
-        pytest.param(
-            ["failed", "failed"],
-            {"event": "failed", "failureReasonType": "validation_failure"},
-            "needs a failureReason",
-            id="failed-no-reason",
-        ),
-        pytest.param(
-            ["failed", "failed"],
-            {"event": "failed", "failureReason": "x", "failureReasonType": "tax_code_unknown"},
-            "not a job-level type",
-            id="failed-item-type",
-        ),
-        pytest.param(
-            ["successful", "successful"],
-            {"event": "completed", "failureReason": "x"},
-            "only to the failed event",
-            id="reason-on-completed",
-        ),
         pytest.param([None, None], {"event": "started"}, "needs a pending job", id="started-twice"),
     ],
 )
@@ -451,24 +463,97 @@ def test_completing_twice_is_422(state: SandboxState) -> None:
         state.post_event({"event": "completed", "jobId": job_id})
 
 
-def test_seeds_default_job_type_is_accepted(state: SandboxState) -> None:
-    """The seed's accounting_system_validation_failure is a valid job-level type."""
-    assert "accounting_system_validation_failure" in JOB_FAILURE_TYPES
+def test_seeds_default_job_type_is_refused_by_default(state: SandboxState) -> None:
+    """Pleo's job-event enum lacks the seed's accounting_system_validation_failure: 400."""
+    job_id, ids = started(state, 1)
+    finish_items(state, job_id, [failure(ids[0])])
+    body = {"failureReason": "x", "failureReasonType": "accounting_system_validation_failure"}
+    with pytest.raises(ApiError, match="failureReasonType") as caught:
+        state.post_event({"event": "failed", "jobId": job_id, **body})
+    assert (caught.value.status, caught.value.type) == (400, "BAD_REQUEST")
+    assert "validation_failure" in caught.value.message
+    assert state.job(job_id).status == "in_progress"
+
+
+def test_seeds_default_job_type_is_accepted_when_asked(clock: FakeClock) -> None:
+    """With accept_seed_job_type, the seed's value is taken as it is, and only that one."""
+    state = SandboxState(clock, seed=1, accept_seed_job_type=True)
     job_id, ids = started(state, 1)
     finish_items(state, job_id, [failure(ids[0])])
     body = {"failureReason": "x", "failureReasonType": "accounting_system_validation_failure"}
     state.post_event({"event": "failed", "jobId": job_id, **body})
     assert state.job(job_id).failure_reason_type == "accounting_system_validation_failure"
+    other = state.create_job(0, start=True)
+    with pytest.raises(ApiError, match="failureReasonType"):
+        state.post_event({"event": "failed", "jobId": other.id, "failureReasonType": "nope"})
+
+
+@pytest.mark.parametrize("job_status", ["pending", "in_progress"])
+def test_an_early_failed_event_is_accepted(state: SandboxState, job_status: str) -> None:
+    """failed before every item is final, as Pleo allows: the rest become abandoned."""
+    job = state.create_job(3, start=job_status == "in_progress")
+    ids = [item.accounting_entry_id for item in state.items(job.id)]
+    if job_status == "in_progress":
+        finish_items(state, job.id, [success(ids[0])])
+    body = {"failureReasonType": "accounting_system_unreachable", "failureReason": "No answer"}
+    state.post_event({"event": "failed", "jobId": job.id, **body})
+    done = state.job(job.id)
+    assert (done.status, done.failure_reason_type) == ("failed", "accounting_system_unreachable")
+    statuses = [item.status for item in state.items(job.id)]
+    first = "successful" if job_status == "in_progress" else "abandoned"
+    assert statuses == [first, "abandoned", "abandoned"]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "body"),
+    [
+        pytest.param(["failed", "failed"], {"event": "completed_with_errors"}, id="all-failed"),
+        pytest.param(
+            ["successful", "successful"],
+            {"event": "failed", "failureReason": "x", "failureReasonType": "validation_failure"},
+            id="failed-all-successful",
+        ),
+        pytest.param(
+            ["failed", "failed"],
+            {"event": "failed", "failureReasonType": "validation_failure"},
+            id="failed-no-reason",
+        ),
+        pytest.param(
+            ["successful", "successful"],
+            {"event": "completed", "failureReason": "x"},
+            id="reason-on-completed",
+        ),
+    ],
+)
+def test_events_the_spec_allows_are_accepted(
+    clock: FakeClock, outcomes: list[str], body: dict[str, Any]
+) -> None:
+    """What only a stricter Pleo would refuse is accepted, and a warning when asked for."""
+    state = SandboxState(clock, seed=1, warnings=True)
+    job_id, ids = started(state, 2)
+    make = {"successful": success, "failed": failure}
+    finish_items(state, job_id, [make[o](i) for o, i in zip(outcomes, ids, strict=True)])
+    state.warnings.clear()
+    state.post_event({**body, "jobId": job_id})
+    assert state.job(job_id).status == body["event"]
+    assert bool(state.warnings) == (body["event"] != "completed_with_errors")
 
 
 @pytest.mark.parametrize(
     ("body", "why"),
     [
-        pytest.param(["started"], "must be a JSON object", id="array"),
-        pytest.param({"event": "started", "exportJobId": "j"}, "did you mean 'jobId'", id="key"),
-        pytest.param({"event": "finished", "jobId": "j"}, "event must be one of", id="event"),
-        pytest.param({"event": "started"}, "jobId is required", id="no-job"),
-        pytest.param({"event": "started", "jobId": 7}, "jobId must be a string", id="number"),
+        pytest.param(["started"], "where the contract allows object", id="array"),
+        pytest.param({"event": "started", "exportJobId": "j"}, "not exportJobId", id="key"),
+        pytest.param(
+            {"event": "finished", "jobId": NO_SUCH_ID}, 'event: "finished" is not one', id="event"
+        ),
+        pytest.param({"event": "started"}, "'jobId' is missing", id="no-job"),
+        pytest.param({"event": "started", "jobId": 7}, "jobId: 7 where", id="number"),
+        pytest.param(
+            {"event": "failed", "jobId": NO_SUCH_ID, "failureReasonType": "tax_code_unknown"},
+            "failureReasonType",
+            id="item-type",
+        ),
     ],
 )
 def test_malformed_event_is_400(state: SandboxState, body: object, why: str) -> None:
@@ -481,7 +566,7 @@ def test_malformed_event_is_400(state: SandboxState, body: object, why: str) -> 
 def test_event_for_unknown_job_is_404(state: SandboxState) -> None:
     """An event naming a job that does not exist is 404."""
     with raises_api(404, "EXPORT_NOT_FOUND"):
-        state.post_event({"event": "started", "jobId": "no-such-job"})
+        state.post_event({"event": "started", "jobId": NO_SUCH_ID})
 
 
 # -- pagination ------------------------------------------------------------------------------
@@ -505,7 +590,7 @@ def test_cursor_pages_cover_250_items(state: SandboxState) -> None:
     seen: list[str] = []
     query: dict[str, list[str]] = {"limit": ["100"]}
     while True:
-        body = state.list_items(job_id, query).to_json()
+        body = state.list_items(job_id, query).to_json(Item.to_json)
         seen += [item["accountingEntryId"] for item in body["data"]]
         if not body["pagination"]["hasNextPage"]:
             break
@@ -533,20 +618,64 @@ def test_status_filter_narrows_items_and_total(state: SandboxState) -> None:
 def test_page_echoes_the_request(state: SandboxState) -> None:
     """currentRequestPagination says which page was asked for."""
     job_id, _ = started(state, 5)
-    pagination = state.list_items(job_id, {"limit": ["2"], "offset": ["2"]}).to_json()["pagination"]
+    page = state.list_items(job_id, {"limit": ["2"], "offset": ["2"]})
+    pagination = page.to_json(Item.to_json)["pagination"]
     assert pagination["currentRequestPagination"] == {
+        "parameters": {"limit": ["2"], "offset": ["2"]},
         "limit": 2,
         "offset": 2,
-        "after": None,
-        "before": None,
     }
+    assert set(pagination) == {
+        "currentRequestPagination",
+        "hasNextPage",
+        "hasPreviousPage",
+        "total",
+        "startCursor",
+        "endCursor",
+    }
+    assert all(re.fullmatch(r"[A-Z2-7=~]+", pagination[k]) for k in ("startCursor", "endCursor"))
+
+
+def test_an_empty_page_leaves_the_cursors_out(state: SandboxState) -> None:
+    """No rows, no cursors: absent, not null."""
+    job_id, _ = started(state, 3)
+    pagination = state.list_items(job_id, {"status": ["failed"]}).to_json(Item.to_json)
+    assert "startCursor" not in pagination["pagination"]
+    assert None not in pagination["pagination"].values()
+
+
+def test_limit_zero_and_limits_over_100_are_served(state: SandboxState) -> None:
+    """The contract's limit has a minimum of 0 and no maximum."""
+    job_id, _ = started(state, 150)
+    empty = state.list_items(job_id, {"limit": ["0"]})
+    assert (empty.items, empty.total, empty.has_next_page) == ((), 150, True)
+    assert len(state.list_items(job_id, {"limit": ["120"]}).items) == 120
+
+
+def test_sorting_keys_and_order(state: SandboxState) -> None:
+    """sorting_keys with sorting_order sorts the items; cursors then walk the sorted list."""
+    job_id, ids = started(state, 4)
+    finish_items(state, job_id, [failure(ids[1]), success(ids[3])])
+    query = {"sorting_keys": ["status"], "sorting_order": ["DESC"], "limit": ["2"]}
+    page = state.list_items(job_id, query)
+    assert [item.status for item in page.items] == ["successful", "in_progress"]
+    after = page.to_json(Item.to_json)["pagination"]["endCursor"]
+    rest = state.list_items(job_id, {**query, "after": [after]})
+    assert [item.status for item in rest.items] == ["in_progress", "failed"]
+
+
+def test_unknown_query_parameters_are_ignored_with_a_warning(clock: FakeClock) -> None:
+    """Pleo ignores what it does not know; the sandbox says so when warnings are on."""
+    state = SandboxState(clock, seed=1, warnings=True)
+    job_id, _ = started(state, 2)
+    assert len(state.list_items(job_id, {"pageSize": ["1"]}).items) == 2
+    (warning,) = state.warnings
+    assert warning.startswith("unknown query parameter 'pageSize' was ignored; expected one of")
 
 
 @pytest.mark.parametrize(
     ("query", "why"),
     [
-        pytest.param({"limit": ["101"]}, "over the maximum of 100", id="limit-101"),
-        pytest.param({"limit": ["0"]}, "at least 1", id="limit-0"),
         pytest.param({"limit": ["ten"]}, "whole number", id="limit-text"),
         pytest.param({"offset": ["-1"]}, "at least 0", id="offset-negative"),
         pytest.param({"offset": ["0"], "after": [encode_cursor(1)]}, "not both", id="offset-after"),
@@ -554,7 +683,13 @@ def test_page_echoes_the_request(state: SandboxState) -> None:
             {"after": [encode_cursor(1)], "before": [encode_cursor(5)]}, "not both", id="both"
         ),
         pytest.param({"after": ["garbage!"]}, "not a cursor", id="bad-cursor"),
-        pytest.param({"pageSize": ["10"]}, "unknown query parameter", id="unknown-param"),
+        pytest.param({"sorting_keys": ["colour"]}, "cannot sort by 'colour'", id="sort-key"),
+        pytest.param(
+            {"sorting_keys": ["status"], "sorting_order": ["UP"]}, "not one of ASC", id="order"
+        ),
+        pytest.param(
+            {"sorting_keys": ["status"], "sorting_order": ["ASC", "DESC"]}, "one", id="orders"
+        ),
         pytest.param({"status": ["done"]}, "unknown status", id="unknown-status"),
         pytest.param({"limit": ["1", "2"]}, "given 2 times", id="repeated"),
     ],
@@ -586,7 +721,7 @@ def test_job_expires_an_hour_after_its_last_update(state: SandboxState, clock: F
     job = state.job_json(job_id)
     assert (job["status"], job["failureReasonType"]) == ("failed", "job_expired")
     assert job["expiredAt"] == "2026-04-22T11:08:56.000Z"
-    assert job["expiresIn"] is None
+    assert job["expiresIn"] == 0  # an integer, never null
     statuses = [item.status for item in state.items(job_id)]
     assert statuses == ["successful", "abandoned", "abandoned"]
 

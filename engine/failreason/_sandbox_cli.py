@@ -1,4 +1,4 @@
-"""``failreason sandbox``: serve a local, strict Pleo Export API with one started job.
+"""``failreason sandbox``: serve a local Pleo Export API, true to its spec, with one started job.
 
 Prints one JSON line on stdout (``baseUrl``, ``jobId``, ``accountingEntryIds``, ``token``,
 ``apiKey``, ``faults``, ``seed``) and serves until interrupted; Ctrl-C exits 0. A bad
@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``sandbox`` subcommand; running it calls ``args.run(args, stdout)``."""
     parser = commands.add_parser(
         "sandbox",
-        help="serve a local, strict Pleo Export API for integration tests",
+        help="serve a local Pleo Export API, true to its spec, for integration tests",
         description=(
             "Serve Pleo's export endpoints on 127.0.0.1 from memory, with one started job, "
             "and print the base URL, job id and entry ids as JSON. Ctrl-C stops it."
@@ -55,6 +55,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument(
         "--slow", type=float, default=0.2, metavar="SECONDS", help="delay of a slow fault"
+    )
+    parser.add_argument(
+        "--contract",
+        action="store_true",
+        help="check every request and answer against Pleo's contract; see GET /sandbox/log",
+    )
+    parser.add_argument(
+        "--warnings",
+        action="store_true",
+        help="log checks stricter than Pleo's spec (unknown fields, ...) in GET /sandbox/log",
+    )
+    parser.add_argument(
+        "--accept-seed-job-type",
+        action="store_true",
+        help="accept accounting_system_validation_failure on job events (Pleo's enum lacks it)",
+    )
+    parser.add_argument(
+        "--legacy-item-errors",
+        action="store_true",
+        help="answer a second final status with EXPORT_ITEM_ALREADY_FINAL, as before",
     )
     parser.set_defaults(run=_run)
 
@@ -94,6 +114,10 @@ def _run(args: argparse.Namespace, out: IO[str], wait: Callable[[], None] = _wai
         api_key=args.api_key,
         faults=plan,
         expiry_seconds=args.expiry,
+        contract=args.contract,
+        warnings=args.warnings,
+        accept_seed_job_type=args.accept_seed_job_type,
+        legacy_item_errors=args.legacy_item_errors,
     )
     try:
         sandbox.start()

@@ -14,6 +14,8 @@ from failreason._vocabulary import FINISHED_JOB_STATUSES
 Clock = Callable[[], float]  # seconds since the epoch, like time.time
 
 ITEM_STATUSES = ("pending", "in_progress", "failed", "successful", "abandoned")
+OPEN_ITEM_STATUSES = ("pending", "in_progress")  # the rest are final: the item is done with
+JOB_STATUSES = ("pending", "in_progress", "failed", "completed", "completed_with_errors")
 EVENTS = ("started", "completed", "completed_with_errors", "failed")
 DEFAULT_EXPIRY_SECONDS = 3600.0
 
@@ -21,9 +23,12 @@ DEFAULT_EXPIRY_SECONDS = 3600.0
 class ApiError(Exception):
     """A request the API refuses as a whole: the HTTP status and Pleo's error body."""
 
-    def __init__(self, status: int, type_: str, message: str) -> None:
+    def __init__(
+        self, status: int, type_: str, message: str, headers: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         super().__init__(f"{status} {type_}: {message}")
         self.status, self.type, self.message = status, type_, message
+        self.headers = headers  # e.g. Allow on a 405
 
     def body(self) -> dict[str, str]:
         return {"type": self.type, "message": self.message}
@@ -31,6 +36,11 @@ class ApiError(Exception):
 
 def _bad(message: str) -> ApiError:
     return ApiError(400, "BAD_REQUEST", message)
+
+
+def _compact(fields: dict[str, Any], *keep_null: str) -> dict[str, Any]:
+    """Pleo leaves out absent values, except where its schema allows null."""
+    return {k: v for k, v in fields.items() if v is not None or k in keep_null}
 
 
 def _iso(moment: float | None) -> str | None:
@@ -59,7 +69,8 @@ class Item:
     failure_reason_type: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """Pleo's ExportJobItemV3: ``failureReasonType`` is left out when there is none."""
+        fields = {
             "accountingEntryId": self.accounting_entry_id,
             "exportJobId": self.export_job_id,
             "status": self.status,
@@ -69,6 +80,7 @@ class Item:
             "failureReason": self.failure_reason,
             "failureReasonType": self.failure_reason_type,
         }
+        return _compact(fields, "exportedAt", "externalId", "externalUrl", "failureReason")
 
 
 @dataclass(frozen=True)
@@ -84,26 +96,40 @@ class Job:
     expired_at: float | None = None
     failure_reason: str | None = None
     failure_reason_type: str | None = None
+    is_interactive: bool = True  # Pleo's default for a job made over the API
+    vendor_based_bookkeeping: bool = False
+    created_by: str | None = None
+    started_at: float | None = None
+    completed_at: float | None = None
 
     @property
     def finished(self) -> bool:
         return self.status in FINISHED_JOB_STATUSES
 
     def to_json(self, now: float, expiry_seconds: float) -> dict[str, Any]:
-        """Pleo's ExportJob; ``expiresIn`` is null once the job has finished."""
-        left = self.last_updated_at + expiry_seconds - now
-        return {
+        """Pleo's ExportJobV3; ``expiresIn`` (never null) is 0 once the job has finished."""
+        left = (
+            0 if self.finished else max(0, math.ceil(self.last_updated_at + expiry_seconds - now))
+        )
+        fields = {
             "id": self.id,
             "companyId": self.company_id,
+            "createdAt": _iso(self.created_at),
+            "createdBy": self.created_by,
             "status": self.status,
+            "isInteractive": self.is_interactive,
+            "vendorBasedBookkeeping": self.vendor_based_bookkeeping,
             "numberOfItems": self.number_of_items,
+            "startedAt": _iso(self.started_at),
+            "completedAt": _iso(self.completed_at),
             "lastUpdatedAt": _iso(self.last_updated_at),
-            "expiresIn": None if self.finished else max(0, math.ceil(left)),
+            "expiresIn": left,
             "expiredAt": _iso(self.expired_at),
             "failureReason": self.failure_reason,
             "failureReasonType": self.failure_reason_type,
-            "createdAt": _iso(self.created_at),
         }
+        nullable = ("createdBy", "startedAt", "completedAt", "expiredAt", "failureReason")
+        return _compact(fields, *nullable)
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,31 @@
 """The sandbox's in-memory model of Pleo's Export API: jobs, items, events, pages, expiry.
 
 No I/O and no threads: the caller injects the clock and serialises calls (``_sandbox.py``
-holds one lock around it). Every rule of the contract is enforced here, strictly, so a
-client's bugs show up as errors instead of passing silently.
+holds one lock around it). It is as strict as Pleo's published contract and no stricter:
+what the spec allows is accepted, so a client is neither failed nor passed wrongly.
 
 Request-level errors are raised as ``ApiError`` (``status``, ``type``, ``message``):
 
-400 ``BAD_REQUEST``                        malformed body or query (the message says what)
+400 ``BAD_REQUEST``                        a body or query that breaks Pleo's contract
 404 ``EXPORT_NOT_FOUND``                   no job with that id
+409 ``EXPORT_ALREADY_IN_PROGRESS``         a job created while another is in progress
 413 ``EXPORT_JOB_ITEMS_UPDATE_LIMIT``      more than 100 items in one update
-422 ``EXPORT_JOB_STATUS_UNPROCESSABLE``    items updated while the job is not ``in_progress``
+422 ``EXPORT_JOB_STATUS_UNPROCESSABLE``    items updated or read while the job is not running
 422 ``INVALID_EXPORT_JOB_STATUS_CHANGE``   an event the job's status or its items do not allow
 
-Per-item errors of ``PUT .../items`` (``errors[]`` of a 200; each problem is listed):
+Per-item errors of ``PUT .../items`` (``errors[]`` of a 200) are Pleo's three types:
 
-``ACCOUNTING_ENTRY_DOES_NOT_EXIST``  the id is not an item of this job (Pleo's own type)
-``INVALID_EXPORT_ITEM_STATUS``       ``status`` is missing or not ``successful``/``failed``
-``MISSING_FAILURE_REASON``           a failed item without ``failureReasonType`` or
-                                     ``failureReason`` (absent, null or blank)
-``INVALID_FAILURE_REASON_TYPE``      not one of Pleo's 18 item-level types
-``INVALID_EXPORTED_AT``              ``exportedAt`` is not ``YYYY-MM-DDTHH:MM:SSZ``
-``INVALID_EXPORT_ITEM_FIELD``        an unknown key, a value that is not a string, an
-                                     ``externalUrl`` that is not http(s), or failure fields
-                                     on a successful item
-``EXPORT_ITEM_ALREADY_FINAL``        the item already has a different final status
+``ACCOUNTING_ENTRY_DOES_NOT_EXIST``    the id is not an item of this job
+``EXPORT_ENTRY_STATUS_UPDATE_FAILED``  the item is already final with another status
+                                       (``EXPORT_ITEM_ALREADY_FINAL`` with
+                                       ``legacy_item_errors``, as earlier versions answered)
+``ACCOUNTING_ENTRY_UPDATE_FAILED``     not answered by the sandbox itself
 
 Re-sending an item's final status is accepted, leaves the item as first reported and counts
 in ``duplicate_item_updates``. Starting a job moves its items from ``pending`` to
-``in_progress``; expiry turns unfinished items ``abandoned``.
+``in_progress``; expiry, or a ``failed`` event before every item is final, turns unfinished
+items ``abandoned``. With ``warnings`` on, checks stricter than the spec are collected in
+``warnings`` (the caller drains them per request) instead of being refused.
 """
 
 from __future__ import annotations
@@ -39,13 +37,20 @@ from dataclasses import replace
 from typing import Any
 
 from failreason._sandbox_checks import (
-    _json_kind,
-    item_problems,
+    event_warnings,
+    item_warnings,
     parse_event,
+    refuse_unless_valid,
+    require_list,
+    status_change_problem,
     transition_problem,
 )
+from failreason._sandbox_export_items import export_item
 from failreason._sandbox_model import (
     DEFAULT_EXPIRY_SECONDS,
+    ITEM_STATUSES,
+    JOB_STATUSES,
+    OPEN_ITEM_STATUSES,
     ApiError,
     Clock,
     Event,
@@ -54,14 +59,16 @@ from failreason._sandbox_model import (
     Job,
     UpdateResult,
     _bad,
+    _did_you_mean,
     _iso,
 )
-from failreason._sandbox_pages import (
-    Page,
-    PageRequest,
-    paginate,
-)
-from failreason._vocabulary import FINAL_ITEM_STATUSES, MAX_ITEMS_PER_UPDATE
+from failreason._sandbox_pages import PAGE_KEYS, Page, PageRequest, paginate
+from failreason._vocabulary import MAX_ITEMS_PER_UPDATE
+
+_ITEM_SORT_KEYS = ("accountingEntryId", "status", "exportedAt", "externalId", "failureReasonType")
+_JOB_SORT_KEYS = ("createdAt", "lastUpdatedAt", "status", "numberOfItems", "id")
+STATUS_UPDATE_FAILED = "EXPORT_ENTRY_STATUS_UPDATE_FAILED"
+LEGACY_ALREADY_FINAL = "EXPORT_ITEM_ALREADY_FINAL"
 
 
 class SandboxState:
@@ -69,11 +76,21 @@ class SandboxState:
 
     ``clock`` gives the time (seconds since the epoch); a job that is not finished expires
     ``expiry_seconds`` after its last update, seen the next time anything looks at it.
-    ``seed`` makes ids reproducible.
+    ``seed`` makes ids reproducible. ``accept_seed_job_type`` lets a job event carry the
+    seed's ``accounting_system_validation_failure``, which Pleo's enum lacks;
+    ``legacy_item_errors`` answers a second, different final status with the sandbox's old
+    ``EXPORT_ITEM_ALREADY_FINAL``; ``warnings`` collects checks stricter than the spec.
     """
 
     def __init__(
-        self, clock: Clock, expiry_seconds: float = DEFAULT_EXPIRY_SECONDS, seed: int | None = None
+        self,
+        clock: Clock,
+        expiry_seconds: float = DEFAULT_EXPIRY_SECONDS,
+        seed: int | None = None,
+        *,
+        accept_seed_job_type: bool = False,
+        legacy_item_errors: bool = False,
+        warnings: bool = False,
     ) -> None:
         self._clock = clock
         self.expiry_seconds = expiry_seconds
@@ -85,6 +102,10 @@ class SandboxState:
         self._events: dict[str, list[Event]] = {}
         self.duplicate_item_updates = 0
         self.oversized_puts = 0
+        self.accept_seed_job_type = accept_seed_job_type
+        self.legacy_item_errors = legacy_item_errors
+        self.warnings_on = warnings
+        self.warnings: list[str] = []
 
     def _new_id(self) -> str:
         return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
@@ -92,7 +113,20 @@ class SandboxState:
     def now(self) -> float:
         return self._clock()
 
-    def create_job(self, entry_ids: Sequence[str] | int, *, start: bool = False) -> Job:
+    def _warn(self, warnings: Sequence[str]) -> None:
+        if self.warnings_on:
+            self.warnings.extend(warnings)
+
+    def create_job(
+        self,
+        entry_ids: Sequence[str] | int,
+        *,
+        start: bool = False,
+        company_id: str | None = None,
+        is_interactive: bool = True,
+        vendor_based_bookkeeping: bool = False,
+        created_by: str | None = None,
+    ) -> Job:
         """A new job with these entry ids (or that many new ones); ``pending`` unless started."""
         ids = (
             [self._new_id() for _ in range(entry_ids)]
@@ -103,12 +137,45 @@ class SandboxState:
             raise _bad("accountingEntryIds must be distinct non-empty strings")
         now, job_id = self._clock(), self._new_id()
         status = "in_progress" if start else "pending"
-        job = Job(job_id, self.company_id, status, len(ids), now, now)
+        job = Job(
+            job_id,
+            company_id or self.company_id,
+            status,
+            len(ids),
+            now,
+            now,
+            is_interactive=is_interactive,
+            vendor_based_bookkeeping=vendor_based_bookkeeping,
+            created_by=created_by,
+            started_at=now if start else None,
+        )
         self._jobs[job_id] = job
-        self._items[job_id] = [Item(i, job_id, "in_progress" if start else "pending") for i in ids]
+        self._items[job_id] = [Item(i, job_id, status) for i in ids]
         self._positions[job_id] = {i: n for n, i in enumerate(ids)}
         self._events[job_id] = []
         return job
+
+    def create_job_from_api(self, body: object) -> Job:
+        """``POST /v3/export-jobs``: 409 while another job of the company is in progress."""
+        refuse_unless_valid("createExportJobV3", body)
+        assert isinstance(body, dict)  # noqa: S101 - the contract asks for an object
+        company = body["companyId"]
+        running = [j for j in self._all_jobs() if j.company_id == company]
+        if any(job.status == "in_progress" for job in running):
+            message = "Export Job already in progress for this company"
+            raise ApiError(409, "EXPORT_ALREADY_IN_PROGRESS", message)
+        options = body.get("options") or {}
+        interactive = body.get("isInteractive")
+        return self.create_job(
+            body["accountingEntryIds"],
+            company_id=company,
+            is_interactive=True if interactive is None else interactive,
+            vendor_based_bookkeeping=bool(options.get("vendorBasedBookkeeping")),
+            created_by=body.get("employeeId"),
+        )
+
+    def _all_jobs(self) -> list[Job]:
+        return [self.job(job_id) for job_id in self._jobs]
 
     def job(self, job_id: str) -> Job:
         """The job as it is now (expired if its time ran out); ``ApiError`` 404 if unknown."""
@@ -131,11 +198,14 @@ class SandboxState:
             last_updated_at=deadline,
         )
         self._jobs[job.id] = expired
-        self._items[job.id] = [
-            item if item.status in FINAL_ITEM_STATUSES else replace(item, status="abandoned")
-            for item in self._items[job.id]
-        ]
+        self._abandon_open_items(job.id)
         return expired
+
+    def _abandon_open_items(self, job_id: str) -> None:
+        self._items[job_id] = [
+            replace(item, status="abandoned") if item.status in OPEN_ITEM_STATUSES else item
+            for item in self._items[job_id]
+        ]
 
     def job_json(self, job_id: str) -> dict[str, Any]:
         return self.job(job_id).to_json(self._clock(), self.expiry_seconds)
@@ -148,61 +218,103 @@ class SandboxState:
         self.job(job_id)
         return tuple(self._events[job_id])
 
+    def _ignore_unknown(self, query: Mapping[str, Sequence[str]], own: Sequence[str]) -> None:
+        known = (*PAGE_KEYS, *own)
+        self._warn(
+            [
+                f"unknown query parameter {key!r} was ignored{_did_you_mean(key, known)}"
+                for key in query
+                if key not in known
+            ]
+        )
+
+    def list_jobs(self, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+        """``GET /v3/export-jobs``: optional ``company_id`` and ``statuses``, oldest first."""
+        self._ignore_unknown(query, ("company_id", "statuses"))
+        request = PageRequest.parse(query, _JOB_SORT_KEYS)
+        statuses = _values(query, "statuses", JOB_STATUSES)
+        companies = set(query.get("company_id", ()))
+        now = self._clock()
+        rows = [
+            job.to_json(now, self.expiry_seconds)
+            for job in self._all_jobs()
+            if (not statuses or job.status in statuses)
+            and (not companies or job.company_id in companies)
+        ]
+        page = paginate(list(enumerate(rows)), request, _json_field)
+        return page.to_json(lambda row: row)
+
     def list_items(self, job_id: str, query: Mapping[str, Sequence[str]]) -> Page:
-        """``GET /v3/export-jobs/{jobId}/items``."""
-        request = PageRequest.parse(query)
-        return paginate(self.items(job_id), request)
+        """``GET /v3/export-jobs/{jobId}/items``, optionally by ``status``."""
+        self._ignore_unknown(query, ("status",))
+        request = PageRequest.parse(query, _ITEM_SORT_KEYS)
+        statuses = _values(query, "status", ITEM_STATUSES)
+        rows = [
+            (n, item)
+            for n, item in enumerate(self.items(job_id))
+            if not statuses or item.status in statuses
+        ]
+        return paginate(rows, request, lambda item, key: item.to_json().get(key))
+
+    def export_items(self, query: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+        """``GET /v3/export-items``: the accounting data of a running job's items."""
+        self._ignore_unknown(query, ("job_id",))
+        request = PageRequest.parse(query, ("accountingEntryId", "date", "type"))
+        job_ids = list(query.get("job_id", ())) or [
+            job.id for job in self._all_jobs() if job.status in ("pending", "in_progress")
+        ]
+        rows: list[dict[str, Any]] = []
+        for job_id in job_ids:
+            job = self.job(job_id)
+            if job.status not in ("pending", "in_progress"):
+                message = f"the job is {job.status}; only a running job's export items can be read"
+                raise ApiError(422, "EXPORT_JOB_STATUS_UNPROCESSABLE", message)
+            rows += [export_item(i.accounting_entry_id, job.company_id) for i in self.items(job_id)]
+        return paginate(list(enumerate(rows)), request, _json_field).to_json(lambda row: row)
 
     def update_items(self, job_id: str, body: object) -> UpdateResult:
         """``PUT /v3/export-jobs/{jobId}/items`` with its body already parsed from JSON."""
-        if not isinstance(body, list):
-            raise _bad(f"the body must be a JSON array of item updates, got {_json_kind(body)}")
-        if len(body) > MAX_ITEMS_PER_UPDATE:
+        updates = require_list(body)
+        if len(updates) > MAX_ITEMS_PER_UPDATE:
             self.oversized_puts += 1
             raise ApiError(
                 413,
                 "EXPORT_JOB_ITEMS_UPDATE_LIMIT",
-                f"{len(body)} items in one update; send at most {MAX_ITEMS_PER_UPDATE}",
+                f"{len(updates)} items in one update; send at most {MAX_ITEMS_PER_UPDATE}",
             )
-        for n, update in enumerate(body):
-            if not isinstance(update, dict):
-                raise _bad(f"item [{n}] must be a JSON object, got {_json_kind(update)}")
-            entry_id = update.get("accountingEntryId")
-            if not isinstance(entry_id, str) or not entry_id:
-                raise _bad(f"item [{n}] needs an accountingEntryId string")
+        refuse_unless_valid("updateExportJobItemsV3", updates)
         job = self.job(job_id)
         if job.status != "in_progress":
             raise ApiError(422, "EXPORT_JOB_STATUS_UNPROCESSABLE", _unprocessable(job))
         data: list[Item] = []
         errors: list[ItemError] = []
-        for update in body:
+        for update in updates:
+            self._warn(item_warnings(update))
             outcome = self._update_item(job_id, update)
             if isinstance(outcome, Item):
                 data.append(outcome)
             else:
-                errors.extend(ItemError(update["accountingEntryId"], *p) for p in outcome)
+                errors.append(ItemError(update["accountingEntryId"], *outcome))
         self._jobs[job_id] = replace(job, last_updated_at=self._clock())
         return UpdateResult(tuple(data), tuple(errors))
 
-    def _update_item(self, job_id: str, update: dict[str, Any]) -> Item | list[tuple[str, str]]:
-        entry_id = update["accountingEntryId"]
+    def _update_item(self, job_id: str, update: dict[str, Any]) -> Item | tuple[str, str]:
+        entry_id, status = update["accountingEntryId"], update["status"]
         position = self._positions[job_id].get(entry_id)
         if position is None:
             message = f"accounting entry {entry_id!r} is not an item of job {job_id!r}"
-            return [("ACCOUNTING_ENTRY_DOES_NOT_EXIST", message)]
-        problems = item_problems(update)
-        if problems:
-            return problems
+            return ("ACCOUNTING_ENTRY_DOES_NOT_EXIST", message)
         item = self._items[job_id][position]
-        if item.status == update["status"]:
+        problem = status_change_problem(item, status)
+        if problem:
+            kind = LEGACY_ALREADY_FINAL if self.legacy_item_errors else STATUS_UPDATE_FAILED
+            return (kind, problem)
+        if item.status == status and status not in OPEN_ITEM_STATUSES:
             self.duplicate_item_updates += 1
             return item
-        if item.status in FINAL_ITEM_STATUSES:
-            message = f"the item is already {item.status}; it cannot become {update['status']}"
-            return [("EXPORT_ITEM_ALREADY_FINAL", message)]
         updated = replace(
             item,
-            status=update["status"],
+            status=status,
             exported_at=update.get("exportedAt"),
             external_id=update.get("externalId"),
             external_url=update.get("externalUrl"),
@@ -214,26 +326,42 @@ class SandboxState:
 
     def post_event(self, body: object) -> Job:
         """``POST /v3/export-job-events`` with its body already parsed from JSON."""
-        event = parse_event(body, self._clock())
+        event = parse_event(body, self._clock(), accept_seed_job_type=self.accept_seed_job_type)
         job = self.job(event.job_id)
         problem = transition_problem(job, self._items[job.id], event)
         if problem:
             raise ApiError(422, "INVALID_EXPORT_JOB_STATUS_CHANGE", problem)
+        assert isinstance(body, dict)  # noqa: S101 - parse_event checked it
+        self._warn(event_warnings(body, self._items[job.id]))
         if event.event == "started":
             self._items[job.id] = [replace(i, status="in_progress") for i in self._items[job.id]]
-            status = "in_progress"
+            job = replace(job, status="in_progress", started_at=event.at)
         else:
-            status = event.event
-        job = replace(
-            job,
-            status=status,
-            last_updated_at=event.at,
-            failure_reason=event.failure_reason,
-            failure_reason_type=event.failure_reason_type,
-        )
+            if event.event == "failed":
+                self._abandon_open_items(job.id)  # a job failed early leaves its rest undone
+            job = replace(
+                job,
+                status=event.event,
+                completed_at=event.at,
+                failure_reason=event.failure_reason,
+                failure_reason_type=event.failure_reason_type,
+            )
+        job = replace(job, last_updated_at=event.at)
         self._jobs[job.id] = job
         self._events[job.id].append(event)
         return job
+
+
+def _values(query: Mapping[str, Sequence[str]], name: str, allowed: Sequence[str]) -> set[str]:
+    values = {v for value in query.get(name, ()) for v in value.split(",") if v}
+    for value in values:
+        if value not in allowed:
+            raise _bad(f"unknown {name} {value!r}{_did_you_mean(value, allowed)}")
+    return values
+
+
+def _json_field(row: Mapping[str, Any], key: str) -> object:
+    return row.get(key)
 
 
 def _unprocessable(job: Job) -> str:
