@@ -43,6 +43,15 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+# The one drift the client commits on purpose: it sends the seed's default job type first
+# (DOMAIN.md: "send the seed's default, and when Pleo refuses the type, retry once with the
+# closest job-level value"). Pleo's enum lacks it; the tests of the fallback pin the rest.
+SEED_JOB_TYPE_SENT = (
+    'request POST /v3/export-job-events: body.failureReasonType: "accounting_system_validation_'
+    'failure" is not one of'
+)
+
+
 @pytest.fixture(autouse=True)
 def pleo_contract(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every sandbox a test makes checks each request and answer against Pleo's contract.
@@ -58,8 +67,9 @@ def pleo_contract(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     with watching() as watch:
         yield
-    if watch.violations:
-        shown = "\n".join(f"  {problem}" for problem in watch.violations[:20])
-        more = len(watch.violations) - 20
+    violations = [v for v in watch.violations if not str(v).startswith(SEED_JOB_TYPE_SENT)]
+    if violations:
+        shown = "\n".join(f"  {problem}" for problem in violations[:20])
+        more = len(violations) - 20
         tail = f"\n  ... and {more} more" if more > 0 else ""
         pytest.fail(f"Pleo's contract was broken:\n{shown}{tail}", pytrace=False)
