@@ -13,7 +13,7 @@ import pytest
 
 import failreason
 import failreason.testing
-from failreason import _sandbox_model
+from failreason import _sandbox, _sandbox_model
 from failreason._sandbox_cli import register
 from failreason.testing import Sandbox, contract_watch, response_problems
 
@@ -319,7 +319,7 @@ def test_the_command_takes_the_sandbox_options() -> None:
 
 
 def test_the_test_helpers_live_in_failreason_testing() -> None:
-    """failreason.testing is where Sandbox and FaultPlan are; the old names still work."""
-    assert failreason.testing.Sandbox is failreason.Sandbox
-    assert failreason.testing.FaultPlan is failreason.FaultPlan
+    """failreason.testing is where Sandbox and FaultPlan are, not the top-level API."""
+    assert failreason.testing.Sandbox is _sandbox.Sandbox
+    assert not hasattr(failreason, "Sandbox") and not hasattr(failreason, "FaultPlan")
     assert set(failreason.testing.__all__) >= {"Sandbox", "FaultPlan", "contract_watch"}

@@ -3,6 +3,9 @@
 engine = failreason.load()
 result = engine.classify({"system": "xero", "status": 400, "body": {...}})
 result.failure_reason_type, result.failure_reason
+
+Test helpers (a local Pleo, the faults it injects, the contract check) are in
+``failreason.testing``.
 """
 
 from failreason._engine import Engine, Explanation, Step
@@ -31,8 +34,6 @@ from failreason._policy import RetryPolicy
 from failreason._report_flow import ReportFinishedError
 from failreason._result import Classification
 from failreason._rules import Example, Rule
-from failreason._sandbox import Sandbox
-from failreason._sandbox_faults import FaultPlan
 from failreason._schema import rule_file_schema
 from failreason._signal import Signal
 from failreason._vocabulary import ITEM_FAILURE_TYPES, STAGES
@@ -51,7 +52,6 @@ __all__ = [
     "Example",
     "Explanation",
     "FailreasonError",
-    "FaultPlan",
     "IncompleteJobError",
     "JobLockedError",
     "JobNotReportableError",
@@ -68,7 +68,6 @@ __all__ = [
     "Rule",
     "RuleFileError",
     "RulesDirectoryError",
-    "Sandbox",
     "Signal",
     "Step",
     "__version__",
