@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import failreason
+from failreason._cli import main
 from failreason.testing import Sandbox
 from tests.test_report_cli import run_report, successes
 
@@ -54,7 +55,7 @@ DRIVERS = [
 
 @pytest.mark.parametrize("drive", DRIVERS)
 def test_a_refused_seed_job_type_falls_back_to_an_allowed_one(drive: Any) -> None:
-    """Every item failed with mixed types: the seed's default is refused, validation_failure lands."""
+    """Every item failed, types mixed: the seed's default is refused, validation_failure lands."""
     with Sandbox(token="t") as sandbox:
         job_id, entries = sandbox.create_job(2)
         outcome = drive(sandbox, job_id, entries)
@@ -150,8 +151,6 @@ def test_a_bad_job_failure_is_refused_before_pleo_is_touched(
     extra: list[str],
     said: str,
 ) -> None:
-    from failreason._cli import main
-
     with Sandbox(token="sandbox") as sandbox:
         job_id, _ = sandbox.create_job(1)
         monkeypatch.setenv("PLEO_TOKEN", "sandbox")
