@@ -321,5 +321,6 @@ def test_the_command_takes_the_sandbox_options() -> None:
 def test_the_test_helpers_live_in_failreason_testing() -> None:
     """failreason.testing is where Sandbox and FaultPlan are, not the top-level API."""
     assert failreason.testing.Sandbox is _sandbox.Sandbox
-    assert not hasattr(failreason, "Sandbox") and not hasattr(failreason, "FaultPlan")
+    assert not hasattr(failreason, "Sandbox")
+    assert not hasattr(failreason, "FaultPlan")
     assert set(failreason.testing.__all__) >= {"Sandbox", "FaultPlan", "contract_watch"}
