@@ -34,6 +34,13 @@ from failreason._load import load
 from failreason._schema import rule_file_schema
 from failreason._score import format_score, row_problem, score
 from failreason._terminal import escaped, escaped_lines
+from failreason._why_not import (
+    RuleReport,
+    captures_text,
+    explanation_json,
+    find_rule,
+    rule_reports,
+)
 
 T = TypeVar("T")
 
@@ -95,6 +102,15 @@ def _parser() -> argparse.ArgumentParser:
     _engine_options(explain)
     _strict_option(explain)
     explain.add_argument("input", nargs="?", default="-", metavar="FILE|-")
+    explain.add_argument(
+        "--rule", metavar="ID", help="show why this rule held or failed, condition by condition"
+    )
+    explain.add_argument(
+        "--why-not",
+        action="store_true",
+        help="that tree for every rule of the error's system (and generic) that did not decide",
+    )
+    explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(run=_explain)
 
     lint = commands.add_parser("lint", help="check rule files and templates; list every problem")
@@ -187,17 +203,33 @@ def _classify(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _explain(args: argparse.Namespace, out: IO[str]) -> int:
+    engine = _engine(args)
+    if args.rule is not None:
+        find_rule(engine, args.rule)  # an unknown id stops the command before any input is read
+    wanted = args.rule is not None or args.why_not
+
+    def handle(envelope: dict[str, Any]) -> tuple[Explanation, list[RuleReport]]:
+        explanation = engine.explain(envelope)
+        reports = rule_reports(engine, explanation, args.rule) if wanted else []
+        return explanation, reports
+
     status = OK
-    for number, outcome in _each(args.input, _engine(args).explain):
+    if args.format == "json":
+        use_utf8(out)
+    for number, outcome in _each(args.input, handle):
         if isinstance(outcome, str):
-            out.write(f"line {number}: error: {escaped(outcome)}\n\n")
             status = SOME_FAILED
+        if args.format == "json":
+            record = {"line": number, "error": outcome} if isinstance(outcome, str) else None
+            out.write(dumps(record or explanation_json(number, *outcome)) + "\n")
+        elif isinstance(outcome, str):
+            out.write(f"line {number}: error: {escaped(outcome)}\n\n")
         else:
-            out.write(_format_explanation(number, outcome))
+            out.write(_format_explanation(number, *outcome))
     return status
 
 
-def _format_explanation(number: int, explanation: Explanation) -> str:
+def _format_explanation(number: int, explanation: Explanation, reports: list[RuleReport]) -> str:
     signal = explanation.signal
     lines = [
         f"line {number}: system={signal.system} stage={signal.stage} status={signal.status}",
@@ -211,13 +243,13 @@ def _format_explanation(number: int, explanation: Explanation) -> str:
             continue  # rules that did not match are only noise here
         verdict = f"failed to render: {step.error}" if step.error else "decided"
         lines.append(f"  {step.rule.location}: {step.rule.id} matched, {verdict}")
-        lines.append(f"    match: {step.rule.matcher!r}")
         if step.captures:
-            lines.append(f"    captures: {dict(step.captures)}")
+            lines.append(f"    captures: {captures_text(step.captures)}")
     result = explanation.result
     skipped = sum(1 for step in explanation.steps if step.captures is None)
     lines.append(f"  ({skipped} earlier rules did not match)")
     lines.append(f"  => {result.failure_reason_type}: {result.failure_reason}")
+    lines.extend("  " + line for report in reports for line in report.lines())
     return "\n".join(escaped(line) for line in lines) + "\n\n"  # a field's breaks shown
 
 

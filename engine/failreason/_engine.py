@@ -12,6 +12,7 @@ from typing import Any
 from failreason._body import parse_body
 from failreason._bounds import MAX_CODES
 from failreason._clean import final_reason, join_messages, truncate
+from failreason._concepts import Vocabulary
 from failreason._envelope import to_envelope
 from failreason._errors import FailreasonError
 from failreason._extract import Profile, extract
@@ -89,6 +90,11 @@ class Engine:
     @property
     def _rules(self) -> tuple[Rule, ...]:
         return self._snapshot.rules
+
+    @property
+    def concepts(self) -> Vocabulary:
+        """The concept words the rules' ``concept`` matchers may name."""
+        return self._snapshot.concepts
 
     @property
     def _profiles(self) -> Mapping[str, Profile]:

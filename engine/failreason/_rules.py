@@ -52,11 +52,17 @@ class Layer:
 
 @dataclass(frozen=True)
 class Example:
-    """A raw error a rule must classify, with the reason it must give (when stated)."""
+    """A raw error a rule must classify, with what it must give: each field stated is checked.
+
+    ``rule`` is the rule that must decide it; None means the rule it is written under.
+    """
 
     input: Mapping[str, Any]
     reason: str | None
     location: Location
+    type: str | None = None
+    retryable: bool | None = None
+    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ class Rule:
     examples: tuple[Example, ...] = field(default=(), repr=False)
     not_examples: tuple[NotExample, ...] = field(default=(), repr=False)
     stages: frozenset[str] | None = None  # its stage scope; None: every stage
+    # The ``match`` block as written and the file's ``system:``, for the why-not tree.
+    match_data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    file_system: str | None = None
 
     @property
     def specific(self) -> bool:
@@ -92,6 +101,7 @@ class RuleSet:
     templates: Mapping[str, Template]
     job_failure_types: Mapping[str, str] = field(default_factory=dict)
     system_ids: SystemIds = field(default_factory=SystemIds)
+    concepts: Vocabulary = field(default_factory=Vocabulary)  # the words `concept` may name
 
 
 class _Collector:
@@ -148,7 +158,7 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
     if problems.problems:
         raise RuleFileError(problems.sorted())
     ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))
-    return RuleSet(ordered, profiles, templates, job_types, system_ids)
+    return RuleSet(ordered, profiles, templates, job_types, system_ids, loader.concepts)
 
 
 def _check_directories(layers: list[Layer]) -> None:
@@ -314,12 +324,11 @@ class _RuleLoader:
             order=self.order,
             location=doc.locate(at),
             description=data.get("description", ""),
-            examples=tuple(
-                Example(e["input"], e.get("reason"), doc.locate((*at, "examples", i)))
-                for i, e in enumerate(data.get("examples", []))
-            ),
+            examples=_examples(doc, at, data),
             not_examples=read_not_examples(doc, at, data),
             stages=scope,
+            match_data=data["match"],
+            file_system=system,
         )
 
     def _check_scope(
@@ -396,6 +405,20 @@ def _declares_anything(data: dict[str, Any]) -> bool:
     """
     declarations = ("extract", "job_failure_types", "systems", "ambiguous", "concepts")
     return bool(data.get("rules")) or any(key in data for key in declarations)
+
+
+def _examples(doc: LocatedDocument, at: DocPath, data: dict[str, Any]) -> tuple[Example, ...]:
+    return tuple(
+        Example(
+            e["input"],
+            e.get("reason"),
+            doc.locate((*at, "examples", i)),
+            type=e.get("type"),
+            retryable=e.get("retryable"),
+            rule=e.get("rule"),
+        )
+        for i, e in enumerate(data.get("examples", []))
+    )
 
 
 def _systems(file_system: str | None, match: dict[str, Any]) -> frozenset[str]:
