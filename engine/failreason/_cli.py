@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from failreason import _demo as demo
@@ -18,7 +19,7 @@ from failreason import _sandbox_cli as sandbox_cli
 from failreason._concept_coverage import check_concepts
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
-from failreason._examples import run_examples
+from failreason._examples import Selection, run_examples
 from failreason._exits import (
     CANNOT_RUN,
     INTERNAL_ERROR,
@@ -119,6 +120,16 @@ def _parser() -> argparse.ArgumentParser:
 
     test = commands.add_parser("test", help="run the examples written next to every rule")
     _engine_options(test)
+    test.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="run only the examples of these rule files or directories (the rules, by default)",
+    )
+    test.add_argument("--rule", action="append", default=[], metavar="ID", help="only this rule")
+    test.add_argument(
+        "--system", action="append", default=[], metavar="ID", help="only this system's rules"
+    )
     test.set_defaults(run=_test)
 
     report_cli.register(commands)
@@ -270,12 +281,41 @@ def _lint(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _test(args: argparse.Namespace, out: IO[str]) -> int:
-    outcomes = run_examples(_engine(args))
-    failed = [o for o in outcomes if not o.passed]
-    for outcome in failed:
-        out.write(escaped_lines(f"{outcome}\n"))
-    out.write(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed\n")
-    return SOME_FAILED if failed else OK
+    if args.paths and args.rules is None:
+        args.rules = _rules_dir_of(args.paths)  # `failreason test my-rules/` loads them too
+    engine = _engine(args)
+    for rule_id in args.rule:
+        find_rule(engine, rule_id)  # a misspelt id must not pass as "0 examples, 0 failed"
+    selection = Selection(tuple(args.paths), frozenset(args.rule), frozenset(args.system))
+    outcomes = run_examples(engine, selection)
+    if not outcomes:
+        raise FailreasonError(
+            "no examples match the paths, rules and systems given: "
+            "`failreason test` without them runs every example"
+        )
+    per_file: dict[str, list[int]] = {}
+    for outcome in outcomes:
+        counts = per_file.setdefault(outcome.file, [0, 0])
+        counts[outcome.passed is False] += 1
+        if not outcome.passed:
+            out.write(escaped_lines("\n".join(outcome.details()) + "\n"))
+    for file, (passed, failed) in per_file.items():
+        out.write(escaped_lines(f"{file}: {passed} passed, {failed} failed\n"))
+    failed_total = sum(failed for _, failed in per_file.values())
+    out.write(f"{len(outcomes) - failed_total} passed, {failed_total} failed\n")
+    return SOME_FAILED if failed_total else OK
+
+
+def _rules_dir_of(paths: list[str]) -> str:
+    """The rules directory ``paths`` lie in: the first one, or the folder of the first file."""
+    first = Path(paths[0])
+    root = first if first.is_dir() else first.parent
+    for path in paths[1:]:
+        if not Path(path).resolve().is_relative_to(root.resolve()):
+            raise FailreasonError(
+                f"{path} is not inside {root}: pass --rules DIR with the directory holding them all"
+            )
+    return str(root)
 
 
 def _score(args: argparse.Namespace, out: IO[str]) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 from failreason._compile import compile_matcher
 from failreason._concepts import Vocabulary
 from failreason._errors import Location, Problem, RuleFileError, RulesDirectoryError
+from failreason._example_specs import Example, read_examples, unknown_example_rules
 from failreason._extract import Profile, load_profile
 from failreason._match import All, Matcher, OneOf
 from failreason._not_examples import NotExample, read_not_examples, unknown_rule_problems
@@ -48,21 +49,6 @@ class Layer:
     templates_dir: Path | None
     rules_display: str
     templates_display: str
-
-
-@dataclass(frozen=True)
-class Example:
-    """A raw error a rule must classify, with what it must give: each field stated is checked.
-
-    ``rule`` is the rule that must decide it; None means the rule it is written under.
-    """
-
-    input: Mapping[str, Any]
-    reason: str | None
-    location: Location
-    type: str | None = None
-    retryable: bool | None = None
-    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +138,7 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
         by_id.update({rule.id: rule for rule in rules})
         profiles.update(layer_profiles)
         job_types.update(loader.job_types.pop(rank, {}))
-    for problem in unknown_rule_problems(by_id):
+    for problem in [*unknown_rule_problems(by_id), *unknown_example_rules(by_id)]:
         problems.add(3, problem)
     system_ids = loader.system_ids.build(by_id.values())
     if problems.problems:
@@ -324,7 +310,7 @@ class _RuleLoader:
             order=self.order,
             location=doc.locate(at),
             description=data.get("description", ""),
-            examples=_examples(doc, at, data),
+            examples=read_examples(doc, at, data),
             not_examples=read_not_examples(doc, at, data),
             stages=scope,
             match_data=data["match"],
@@ -405,20 +391,6 @@ def _declares_anything(data: dict[str, Any]) -> bool:
     """
     declarations = ("extract", "job_failure_types", "systems", "ambiguous", "concepts")
     return bool(data.get("rules")) or any(key in data for key in declarations)
-
-
-def _examples(doc: LocatedDocument, at: DocPath, data: dict[str, Any]) -> tuple[Example, ...]:
-    return tuple(
-        Example(
-            e["input"],
-            e.get("reason"),
-            doc.locate((*at, "examples", i)),
-            type=e.get("type"),
-            retryable=e.get("retryable"),
-            rule=e.get("rule"),
-        )
-        for i, e in enumerate(data.get("examples", []))
-    )
 
 
 def _systems(file_system: str | None, match: dict[str, Any]) -> frozenset[str]:
