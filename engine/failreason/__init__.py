@@ -17,6 +17,7 @@ from failreason._errors import (
     RuleFileError,
     RulesDirectoryError,
 )
+from failreason._example_specs import Example
 from failreason._joblock import JobLockedError
 from failreason._load import load
 from failreason._outcome import ReportOutcome
@@ -33,7 +34,7 @@ from failreason._pleo_http import (
 from failreason._policy import RetryPolicy
 from failreason._report_flow import ReportFinishedError
 from failreason._result import Classification
-from failreason._rules import Example, Rule
+from failreason._rules import Rule
 from failreason._schema import rule_file_schema
 from failreason._signal import Signal
 from failreason._vocabulary import ITEM_FAILURE_TYPES, STAGES

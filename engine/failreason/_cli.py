@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from failreason import _demo as demo
@@ -18,7 +19,7 @@ from failreason import _sandbox_cli as sandbox_cli
 from failreason._concept_coverage import check_concepts
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
-from failreason._examples import run_examples
+from failreason._examples import Selection, run_examples
 from failreason._exits import (
     CANNOT_RUN,
     INTERNAL_ERROR,
@@ -34,6 +35,13 @@ from failreason._load import load
 from failreason._schema import rule_file_schema
 from failreason._score import format_score, row_problem, score
 from failreason._terminal import escaped, escaped_lines
+from failreason._why_not import (
+    RuleReport,
+    captures_text,
+    explanation_json,
+    find_rule,
+    rule_reports,
+)
 
 T = TypeVar("T")
 
@@ -95,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     _engine_options(explain)
     _strict_option(explain)
     explain.add_argument("input", nargs="?", default="-", metavar="FILE|-")
+    explain.add_argument(
+        "--rule", metavar="ID", help="show why this rule held or failed, condition by condition"
+    )
+    explain.add_argument(
+        "--why-not",
+        action="store_true",
+        help="that tree for every rule of the error's system (and generic) that did not decide",
+    )
+    explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(run=_explain)
 
     lint = commands.add_parser("lint", help="check rule files and templates; list every problem")
@@ -103,6 +120,16 @@ def _parser() -> argparse.ArgumentParser:
 
     test = commands.add_parser("test", help="run the examples written next to every rule")
     _engine_options(test)
+    test.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="run only the examples of these rule files or directories (the rules, by default)",
+    )
+    test.add_argument("--rule", action="append", default=[], metavar="ID", help="only this rule")
+    test.add_argument(
+        "--system", action="append", default=[], metavar="ID", help="only this system's rules"
+    )
     test.set_defaults(run=_test)
 
     report_cli.register(commands)
@@ -187,17 +214,33 @@ def _classify(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _explain(args: argparse.Namespace, out: IO[str]) -> int:
+    engine = _engine(args)
+    if args.rule is not None:
+        find_rule(engine, args.rule)  # an unknown id stops the command before any input is read
+    wanted = args.rule is not None or args.why_not
+
+    def handle(envelope: dict[str, Any]) -> tuple[Explanation, list[RuleReport]]:
+        explanation = engine.explain(envelope)
+        reports = rule_reports(engine, explanation, args.rule) if wanted else []
+        return explanation, reports
+
     status = OK
-    for number, outcome in _each(args.input, _engine(args).explain):
+    if args.format == "json":
+        use_utf8(out)
+    for number, outcome in _each(args.input, handle):
         if isinstance(outcome, str):
-            out.write(f"line {number}: error: {escaped(outcome)}\n\n")
             status = SOME_FAILED
+        if args.format == "json":
+            record = {"line": number, "error": outcome} if isinstance(outcome, str) else None
+            out.write(dumps(record or explanation_json(number, *outcome)) + "\n")
+        elif isinstance(outcome, str):
+            out.write(f"line {number}: error: {escaped(outcome)}\n\n")
         else:
-            out.write(_format_explanation(number, outcome))
+            out.write(_format_explanation(number, *outcome))
     return status
 
 
-def _format_explanation(number: int, explanation: Explanation) -> str:
+def _format_explanation(number: int, explanation: Explanation, reports: list[RuleReport]) -> str:
     signal = explanation.signal
     lines = [
         f"line {number}: system={signal.system} stage={signal.stage} status={signal.status}",
@@ -211,13 +254,13 @@ def _format_explanation(number: int, explanation: Explanation) -> str:
             continue  # rules that did not match are only noise here
         verdict = f"failed to render: {step.error}" if step.error else "decided"
         lines.append(f"  {step.rule.location}: {step.rule.id} matched, {verdict}")
-        lines.append(f"    match: {step.rule.matcher!r}")
         if step.captures:
-            lines.append(f"    captures: {dict(step.captures)}")
+            lines.append(f"    captures: {captures_text(step.captures)}")
     result = explanation.result
     skipped = sum(1 for step in explanation.steps if step.captures is None)
     lines.append(f"  ({skipped} earlier rules did not match)")
     lines.append(f"  => {result.failure_reason_type}: {result.failure_reason}")
+    lines.extend("  " + line for report in reports for line in report.lines())
     return "\n".join(escaped(line) for line in lines) + "\n\n"  # a field's breaks shown
 
 
@@ -238,12 +281,41 @@ def _lint(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _test(args: argparse.Namespace, out: IO[str]) -> int:
-    outcomes = run_examples(_engine(args))
-    failed = [o for o in outcomes if not o.passed]
-    for outcome in failed:
-        out.write(escaped_lines(f"{outcome}\n"))
-    out.write(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed\n")
-    return SOME_FAILED if failed else OK
+    if args.paths and args.rules is None:
+        args.rules = _rules_dir_of(args.paths)  # `failreason test my-rules/` loads them too
+    engine = _engine(args)
+    for rule_id in args.rule:
+        find_rule(engine, rule_id)  # a misspelt id must not pass as "0 examples, 0 failed"
+    selection = Selection(tuple(args.paths), frozenset(args.rule), frozenset(args.system))
+    outcomes = run_examples(engine, selection)
+    if not outcomes:
+        raise FailreasonError(
+            "no examples match the paths, rules and systems given: "
+            "`failreason test` without them runs every example"
+        )
+    per_file: dict[str, list[int]] = {}
+    for outcome in outcomes:
+        counts = per_file.setdefault(outcome.file, [0, 0])
+        counts[outcome.passed is False] += 1
+        if not outcome.passed:
+            out.write(escaped_lines("\n".join(outcome.details()) + "\n"))
+    for file, (passed, failed) in per_file.items():
+        out.write(escaped_lines(f"{file}: {passed} passed, {failed} failed\n"))
+    failed_total = sum(failed for _, failed in per_file.values())
+    out.write(f"{len(outcomes) - failed_total} passed, {failed_total} failed\n")
+    return SOME_FAILED if failed_total else OK
+
+
+def _rules_dir_of(paths: list[str]) -> str:
+    """The rules directory ``paths`` lie in: the first one, or the folder of the first file."""
+    first = Path(paths[0])
+    root = first if first.is_dir() else first.parent
+    for path in paths[1:]:
+        if not Path(path).resolve().is_relative_to(root.resolve()):
+            raise FailreasonError(
+                f"{path} is not inside {root}: pass --rules DIR with the directory holding them all"
+            )
+    return str(root)
 
 
 def _score(args: argparse.Namespace, out: IO[str]) -> int:

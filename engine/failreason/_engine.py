@@ -7,11 +7,13 @@ import dataclasses
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from failreason._body import parse_body
 from failreason._bounds import MAX_CODES
 from failreason._clean import final_reason, join_messages, truncate
+from failreason._concepts import Vocabulary
 from failreason._envelope import to_envelope
 from failreason._errors import FailreasonError
 from failreason._extract import Profile, extract
@@ -91,6 +93,11 @@ class Engine:
         return self._snapshot.rules
 
     @property
+    def concepts(self) -> Vocabulary:
+        """The concept words the rules' ``concept`` matchers may name."""
+        return self._snapshot.concepts
+
+    @property
     def _profiles(self) -> Mapping[str, Profile]:
         return self._snapshot.profiles
 
@@ -110,6 +117,16 @@ class Engine:
             raise FailreasonError("this engine was not loaded from directories: use load()")
         with self._reload_lock:  # two reloads at once: the later one wins, not the slower
             self._snapshot = load_rule_set(list(self._layers))
+
+    def rule_path(self, rule: Rule) -> Path | None:
+        """The file ``rule`` was read from, or None when this engine was not loaded from files."""
+        if rule.layer >= len(self._layers):
+            return None
+        layer = self._layers[rule.layer]
+        prefix = layer.rules_display + "/"
+        if layer.rules_dir is None or not rule.location.file.startswith(prefix):
+            return None
+        return layer.rules_dir / rule.location.file.removeprefix(prefix)
 
     def _pinned(self) -> Engine:
         """This engine fixed to the rule set in force now, for the length of one call."""

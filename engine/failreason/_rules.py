@@ -18,6 +18,7 @@ from typing import Any
 from failreason._compile import compile_matcher
 from failreason._concepts import Vocabulary
 from failreason._errors import Location, Problem, RuleFileError, RulesDirectoryError
+from failreason._example_specs import Example, read_examples, unknown_example_rules
 from failreason._extract import Profile, load_profile
 from failreason._match import All, Matcher, OneOf
 from failreason._not_examples import NotExample, read_not_examples, unknown_rule_problems
@@ -51,15 +52,6 @@ class Layer:
 
 
 @dataclass(frozen=True)
-class Example:
-    """A raw error a rule must classify, with the reason it must give (when stated)."""
-
-    input: Mapping[str, Any]
-    reason: str | None
-    location: Location
-
-
-@dataclass(frozen=True)
 class Rule:
     id: str
     type: str
@@ -75,6 +67,9 @@ class Rule:
     examples: tuple[Example, ...] = field(default=(), repr=False)
     not_examples: tuple[NotExample, ...] = field(default=(), repr=False)
     stages: frozenset[str] | None = None  # its stage scope; None: every stage
+    # The ``match`` block as written and the file's ``system:``, for the why-not tree.
+    match_data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    file_system: str | None = None
 
     @property
     def specific(self) -> bool:
@@ -92,6 +87,7 @@ class RuleSet:
     templates: Mapping[str, Template]
     job_failure_types: Mapping[str, str] = field(default_factory=dict)
     system_ids: SystemIds = field(default_factory=SystemIds)
+    concepts: Vocabulary = field(default_factory=Vocabulary)  # the words `concept` may name
 
 
 class _Collector:
@@ -142,13 +138,13 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
         by_id.update({rule.id: rule for rule in rules})
         profiles.update(layer_profiles)
         job_types.update(loader.job_types.pop(rank, {}))
-    for problem in unknown_rule_problems(by_id):
+    for problem in [*unknown_rule_problems(by_id), *unknown_example_rules(by_id)]:
         problems.add(3, problem)
     system_ids = loader.system_ids.build(by_id.values())
     if problems.problems:
         raise RuleFileError(problems.sorted())
     ordered = tuple(sorted(by_id.values(), key=lambda rule: rule.sort_key))
-    return RuleSet(ordered, profiles, templates, job_types, system_ids)
+    return RuleSet(ordered, profiles, templates, job_types, system_ids, loader.concepts)
 
 
 def _check_directories(layers: list[Layer]) -> None:
@@ -314,12 +310,11 @@ class _RuleLoader:
             order=self.order,
             location=doc.locate(at),
             description=data.get("description", ""),
-            examples=tuple(
-                Example(e["input"], e.get("reason"), doc.locate((*at, "examples", i)))
-                for i, e in enumerate(data.get("examples", []))
-            ),
+            examples=read_examples(doc, at, data),
             not_examples=read_not_examples(doc, at, data),
             stages=scope,
+            match_data=data["match"],
+            file_system=system,
         )
 
     def _check_scope(
