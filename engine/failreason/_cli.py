@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
+import failreason
 from failreason import _demo as demo
 from failreason import _report_cli as report_cli
 from failreason import _sandbox_cli as sandbox_cli
@@ -78,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="failreason",
         description="Turn accounting-system errors into Pleo failure reasons.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"failreason {failreason.__version__}"
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
