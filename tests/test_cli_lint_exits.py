@@ -153,3 +153,13 @@ def test_a_built_in_file_adds_no_second_copy_of_the_built_ins() -> None:
     engine = engine_for_files([str(BUILT_IN / "xero.yaml")], None)
     assert {rule.location.file.split("/")[0] for rule in engine.rules} == {"rules"}
     assert len(engine.rules) == len(failreason.load().rules)
+
+
+def test_test_with_a_missing_rules_directory_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`test` that could not run gives no verdict on the examples: 2, not 1."""
+    status = main(["test", "--rules", str(tmp_path / "nope")])
+    out, err = capsys.readouterr()
+    assert (status, out) == (2, "")
+    assert "the rules directory does not exist" in err
