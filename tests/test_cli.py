@@ -88,14 +88,24 @@ def test_classify_with_user_rules(
     assert (status, json.loads(out)["failureReason"]) == (0, "Tag gone")
 
 
-def test_broken_rules_exit_2_with_every_problem_on_stderr(
+def test_lint_exits_1_with_every_problem_on_stdout(
     write_rules: WriteRules, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Rule files that cannot load stop the command with status 2 and located problems."""
+    """Problems found are lint's result: listed, located, on stdout, status 1 (as ruff)."""
     rules = write_rules(acme="rules:\n  - {id: acme.x, match: {cod: X1}, type: nope, message: m}\n")
     status, out, err = run(["lint", "--rules", str(rules)], capsys)
+    assert (status, err) == (1, "")
+    assert "2 problems in the rule files" in out
+    assert f"{rules}/acme.yaml:2:26: unknown key 'cod'; did you mean 'code'?" in out
+
+
+def test_broken_rules_stop_other_commands_with_status_2(
+    write_rules: WriteRules, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`test` cannot run on rule files that do not load: status 2, problems on stderr."""
+    rules = write_rules(acme="rules:\n  - {id: acme.x, match: {cod: X1}, type: nope, message: m}\n")
+    status, out, err = run(["test", "--rules", str(rules)], capsys)
     assert (status, out) == (2, "")
-    assert "2 problems in the rule files" in err
     assert f"{rules}/acme.yaml:2:26: unknown key 'cod'; did you mean 'code'?" in err
 
 

@@ -1,8 +1,9 @@
 """The ``failreason`` command line.
 
 Exit status (``_exits.py`` has the whole table): 0 all went well; 1 some input lines or rule
-examples failed (the rest were still processed); 2 the command could not run (bad usage,
-unreadable input, broken rule files); 3 an internal error; 130 interrupted.
+examples failed (the rest were still processed), or ``lint`` found problems; 2 the command
+could not run (bad usage, unreadable input, a missing directory, rule files too broken for
+any other command); 3 an internal error; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+import failreason
 from failreason import _demo as demo
 from failreason import _report_cli as report_cli
 from failreason import _sandbox_cli as sandbox_cli
+from failreason._cli_help import describe
+from failreason._cli_rules import register as register_rule_listing
+from failreason._cli_sources import engine_for_files, templates_for
 from failreason._concept_coverage import check_concepts
 from failreason._engine import Engine, Explanation
-from failreason._errors import FailreasonError, RuleFileError
+from failreason._errors import FailreasonError, RuleFileError, RulesDirectoryError
 from failreason._examples import Selection, run_examples
 from failreason._exits import (
     CANNOT_RUN,
@@ -87,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="failreason",
         description="Turn accounting-system errors into Pleo failure reasons.",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"failreason {failreason.__version__}"
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     classify = commands.add_parser(
@@ -116,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
 
     lint = commands.add_parser("lint", help="check rule files and templates; list every problem")
     _engine_options(lint)
+    lint.add_argument("files", nargs="*", metavar="FILE", help="rule files, as pre-commit passes")
     lint.set_defaults(run=_lint)
 
     test = commands.add_parser("test", help="run the examples written next to every rule")
@@ -149,6 +158,8 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of rule files")
     schema.set_defaults(run=_schema)
+    register_rule_listing(commands)
+    describe(commands)
     return parser
 
 
@@ -166,7 +177,8 @@ def _strict_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    return load(args.rules, args.templates, strict=getattr(args, "strict", False))
+    templates = templates_for(args.rules, args.templates)  # DIR/../templates when not given
+    return load(args.rules, templates, strict=getattr(args, "strict", False))
 
 
 _JSON_KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
@@ -265,7 +277,26 @@ def _format_explanation(number: int, explanation: Explanation, reports: list[Rul
 
 
 def _lint(args: argparse.Namespace, out: IO[str]) -> int:
-    engine = _engine(args)
+    """Exit 1 when the files have problems (printed on stdout, as ruff does), 2 when a
+    directory or file given is missing or cannot be read: then nothing was checked."""
+    try:
+        return _lint_checked(args, out)
+    except RulesDirectoryError:
+        raise
+    except RuleFileError as exc:
+        if any(problem.message.startswith(_UNREADABLE) for problem in exc.problems):
+            raise  # a file it could not read: not checked, so no verdict (status 2)
+        out.write(escaped_lines(f"{exc}\n"))
+        return SOME_FAILED
+
+
+_UNREADABLE = "cannot read the file"  # _readfile's message for an OSError
+
+
+def _lint_checked(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.files and args.rules is not None:
+        raise FailreasonError("give rule files or --rules DIR, not both")
+    engine = engine_for_files(args.files, args.templates) if args.files else _engine(args)
     concepts = check_concepts(engine)  # the concept words and their examples (lint time only)
     if concepts.problems:
         raise RuleFileError(concepts.problems)

@@ -1,8 +1,10 @@
 """How the commands end: documented exit statuses and one-line messages, never a traceback.
 
 0  every line classified (lint: no problem; test: every example passed)
-1  some input lines were malformed, some rule examples failed, something was not reported
-2  could not run: bad usage, unreadable input, rule files with problems
+1  some input lines were malformed, some rule examples failed, something was not reported;
+   lint found problems in the rule files (as ruff, sqlfluff and check-jsonschema do)
+2  could not run: bad usage, unreadable input, a missing directory or file; rule files with
+   problems, for every command but lint (which reports them, with 1)
 3  an internal error, a bug in failreason: one line on stderr; ``FAILREASON_DEBUG=1``
    re-raises it with its traceback instead
 130  interrupted (Ctrl-C), after what was already answered or sent

@@ -1,0 +1,148 @@
+"""What each subcommand's ``--help`` says: what it does, what it reads, an example, its exits.
+
+The texts live here, apart from the options, so the parser stays a screen long; ``describe``
+applies them to every registered subcommand, including the ones other modules register.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from typing import NamedTuple
+
+
+class Help(NamedTuple):
+    description: str
+    input: str
+    example: str
+    exits: str
+
+
+_WIDTH = 78
+_RULE_EXITS = "0 no problem; 1 problems found (listed on stdout); 2 could not run"
+_ENVELOPES = (
+    "JSON Lines, one raw-error envelope per line, e.g.\n"
+    '  {"system": "xero", "stage": "export", "status": 400, "body": {...}}\n'
+    "from FILE, or standard input when FILE is - or left out."
+)
+
+TEXTS: dict[str, Help] = {
+    "classify": Help(
+        "Classify raw accounting-system errors into Pleo failure reasons, one JSON record "
+        "per input line, in order (failureReasonType, failureReason, rule, retryable).",
+        _ENVELOPES,
+        "failreason classify errors.jsonl --rules my-rules",
+        "0 every line classified; 1 some lines malformed (an error record in their place); "
+        "2 could not run (bad usage, unreadable input, broken rule files)",
+    ),
+    "explain": Help(
+        "Show, for each raw error, the signal read from it, the rules that matched, where "
+        "they are written, what they captured, and the reason given.",
+        _ENVELOPES,
+        "echo '{\"status\": 429}' | failreason explain",
+        "0 every line explained; 1 some lines malformed; 2 could not run",
+    ),
+    "lint": Help(
+        "Check rule files and templates, the built-in ones and yours, and list every "
+        "problem, located (file:line:column), best first.",
+        "Rule files (*.yaml) named on the command line, as pre-commit passes them (each "
+        "names the directory that holds it, which is checked whole), or --rules DIR; "
+        "neither: the built-in rules. Templates: --templates DIR, else DIR/../templates.",
+        "failreason lint my-rules/acme.yaml   or   failreason lint --rules my-rules",
+        _RULE_EXITS,
+    ),
+    "test": Help(
+        "Run the examples written next to every rule: each must be decided by its rule "
+        "with the reason it states.",
+        "--rules DIR (*.yaml rule files with examples); templates: --templates DIR, else "
+        "DIR/../templates. The built-in rules' examples always run too.",
+        "failreason test --rules my-rules",
+        "0 every example passed; 1 some failed; 2 could not run (missing directory, broken "
+        "rule files)",
+    ),
+    "score": Help(
+        "Measure accuracy on labelled errors: the share whose failure type is accepted.",
+        'JSON Lines from FILE (or - for stdin), each {"input": ENVELOPE, "accept": [TYPE, ...]}.',
+        "failreason score labelled.jsonl --min 0.95",
+        "0 the share is at least --min; 1 below it; 2 could not run (malformed row)",
+    ),
+    "schema": Help(
+        "Print the JSON Schema of rule files, for editors that validate YAML.",
+        "none",
+        "failreason schema > rules.schema.json",
+        "0 printed; 2 could not run",
+    ),
+    "rules": Help(
+        "List the rules in force, yours first, then the built-in ones, in the order they "
+        "are tried: id, file:line, type, systems and description.",
+        "--rules DIR adds your rule files (*.yaml); without it, the built-in rules.",
+        "failreason rules --format json | jq '.[].id'",
+        "0 listed; 2 could not run (missing directory, broken rule files)",
+    ),
+    "show": Help(
+        "Print one rule as written in its file (its YAML block, with its examples), "
+        "headed by where it is.",
+        "a rule id, e.g. xero.account-archived; --rules DIR to look in your rules too.",
+        "failreason show common.tax-code-unknown",
+        "0 shown; 2 no such rule (with the closest ids) or could not run",
+    ),
+    "report": Help(
+        "Report item outcomes to Pleo's Export API and complete the export job.",
+        "JSON Lines of item outcomes from FILE (or - for stdin); PLEO_TOKEN or "
+        "PLEO_API_KEY in the environment.",
+        "failreason report outcomes.jsonl --job JOB_ID --start",
+        "0 Pleo holds what the input says; 1 something is not as the input says, or a "
+        "line was unusable; 2 could not report at all; 130 interrupted",
+    ),
+    "sandbox": Help(
+        "Serve Pleo's export endpoints on 127.0.0.1 from memory, with one started job, and "
+        "print the base URL, job id and entry ids as one JSON line. Ctrl-C stops it.",
+        "none (options only)",
+        'failreason sandbox --items 20 --faults "429=0.1,503=0.05"',
+        "0 stopped with Ctrl-C; 2 bad usage (e.g. a malformed --faults)",
+    ),
+    "demo": Help(
+        "Play a connector against an in-process sandbox Pleo: report a job's items, failed "
+        "with real accounting-system errors, and show what Pleo then holds.",
+        "none (options only)",
+        "failreason demo --items 12 --format json",
+        "0 shown; 2 could not run",
+    ),
+}
+
+
+def epilog(text: Help) -> str:
+    """The part of ``--help`` after the options: input, example, exit statuses."""
+    return "\n".join(
+        [
+            "input:",
+            _wrapped(text.input),
+            "",
+            "example:",
+            f"  {text.example}",
+            "",
+            "exit status:",
+            _wrapped(text.exits),
+        ]
+    )
+
+
+def _wrapped(paragraphs: str) -> str:
+    # Raw formatting keeps the example's spacing; prose lines are wrapped here instead.
+    return "\n".join(
+        textwrap.fill(line, _WIDTH, initial_indent="  ", subsequent_indent="    ")
+        if not line.startswith(" ")
+        else line
+        for line in paragraphs.splitlines()
+    )
+
+
+def describe(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Give every registered subcommand with a text here its description and epilog."""
+    for name, parser in commands.choices.items():
+        text = TEXTS.get(name)
+        if text is None:
+            continue
+        parser.description = text.description
+        parser.epilog = epilog(text)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
