@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     report_cli.register(commands)
     sandbox_cli.register(commands)
     demo.register(commands)
-    author_cli.register(commands)  # coverage
+    author_cli.register(commands)  # coverage, suggest
 
     scoring = commands.add_parser(
         "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"
