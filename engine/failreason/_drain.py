@@ -21,9 +21,11 @@ WILDCARD = "<*>"
 SIMILARITY = 0.5  # Drain's default: half the positions must agree to join a template
 
 # A token is a run of non-space characters, or one that holds a quoted value with its spaces
-# ("'GST on Income'."), since a quoted value is one value however many words it has.
-_TOKEN = re.compile(r"""[^\s'"]*(?:'[^'\n]*'|"[^"\n]*")\S*|\S+""")
-_VARIABLE = re.compile(r"""\d|^\W*['"]""")  # a digit, or a quoted value: an id or a name
+# ("'GST on Income'."), since a quoted value is one value however many words it has; a quote
+# that opens a whole sentence ("'Posting Date is not within ...'") is no value.
+_TOKEN = re.compile(r"""[^\s'"]*(?:'[^'\n]{0,40}'|"[^"\n]{0,40}")\S*|\S+""")
+# A digit, or a quoted value (a name: short, closed): a token that stands for an id or name.
+_VARIABLE = re.compile(r"""\d|^\W*(['"])[^'"\n]{0,40}\1""")
 
 
 def tokens(message: str) -> list[str]:
