@@ -174,3 +174,13 @@ def test_malformed_lines_are_named_and_the_rest_drafted(
     assert f"{errors}:2: invalid JSON" in err
     assert "draft.any.001" in out
     assert "Traceback" not in out + err
+
+
+def test_a_draft_that_cannot_be_written_says_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    errors = write_jsonl(tmp_path / "errors.jsonl", [{"status": 400, "body": "Odd failure"}])
+    target = tmp_path / "no-such-dir" / "draft.yaml"
+    assert main(["suggest", str(errors), "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {target}: No such file or directory" in err

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from failreason._coverage import coverage, format_coverage
+from failreason._errors import FailreasonError
 from failreason._exits import OK, SOME_FAILED
 from failreason._jsonl import dumps, use_utf8
 from failreason._load import load
@@ -24,8 +25,9 @@ def register(commands: Any) -> None:
         "coverage",
         help="which rules a file of raw errors reaches, and what falls to the fallback",
         description=f"Classify {_INPUT}; count hits per rule, rules never hit, the fallback's "
-        "share per system and its most frequent messages. Exit 0, or 1 when a line could "
-        "not be read (it is named), 2 when the command could not run.",
+        "share per system and its most frequent messages. Example: failreason coverage "
+        "errors.jsonl --format json. Exit 0, or 1 when a line could not be read (it is "
+        "named), 2 when the command could not run.",
     )
     _options(cover)
     cover.add_argument("--format", choices=("text", "json"), default="text")
@@ -66,7 +68,10 @@ def _suggest(args: argparse.Namespace, out: IO[str]) -> int:
     draft = suggest(load(args.rules, args.templates), args.input)
     text = render_draft(draft, args.input)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise FailreasonError(f"cannot write {args.output}: {exc.strerror}") from exc
         out.write(f"{len(draft.rules)} draft rules written to {args.output}\n")
     else:
         use_utf8(out)
