@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import failreason
+from failreason import _author_cli as author_cli
 from failreason import _demo as demo
 from failreason import _report_cli as report_cli
 from failreason import _sandbox_cli as sandbox_cli
@@ -144,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     report_cli.register(commands)
     sandbox_cli.register(commands)
     demo.register(commands)
+    author_cli.register(commands)  # coverage, suggest
 
     scoring = commands.add_parser(
         "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"

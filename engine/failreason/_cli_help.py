@@ -52,13 +52,33 @@ TEXTS: dict[str, Help] = {
         _RULE_EXITS,
     ),
     "test": Help(
-        "Run the examples written next to every rule: each must be decided by its rule "
-        "with the reason it states.",
-        "--rules DIR (*.yaml rule files with examples); templates: --templates DIR, else "
-        "DIR/../templates. The built-in rules' examples always run too.",
-        "failreason test --rules my-rules",
+        "Run the examples written next to every rule: each must be decided by the rule it "
+        "names (its own by default) with the type, reason and retryable it states; near "
+        "misses must not be. A failure shows why the rule did not decide, condition by "
+        "condition.",
+        "PATH... (rule files or directories: only their examples run), or --rules DIR; "
+        "--rule ID and --system ID narrow further. Templates: --templates DIR, else "
+        "DIR/../templates.",
+        "failreason test my-rules/   or   failreason test --rules my-rules --rule acme.tag",
         "0 every example passed; 1 some failed; 2 could not run (missing directory, broken "
-        "rule files)",
+        "rule files, filters that leave no example)",
+    ),
+    "coverage": Help(
+        "Classify a file of unlabelled errors and count what the rules reach: hits per "
+        "rule, rules never hit, the fallback's share per system and its most frequent "
+        "messages.",
+        _ENVELOPES,
+        "failreason coverage production-errors.jsonl --format json",
+        "0 every line counted; 1 some lines could not be read (named on stderr); 2 could not run",
+    ),
+    "suggest": Help(
+        "Group the errors only the fallback decided into message templates and write a "
+        "draft rule file: one rule per template, its values as named captures, its samples "
+        "as examples, a suggested type to confirm.",
+        _ENVELOPES,
+        "failreason suggest production-errors.jsonl -o my-rules/draft.yaml",
+        "0 draft written; 1 some lines could not be read (named on stderr); 2 could not run "
+        "(including an -o file that cannot be written)",
     ),
     "score": Help(
         "Measure accuracy on labelled errors: the share whose failure type is accepted.",
