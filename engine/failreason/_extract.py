@@ -22,7 +22,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from failreason._body import MAX_DEPTH, ParsedBody
 from failreason._bounds import MAX_CODES, MAX_MESSAGES
@@ -273,8 +273,8 @@ class _Walk:
         """
         for name, texts in errors.items():
             label = clean_text(str(name)).strip("$. ")
-            for value in texts if isinstance(texts, list) else [texts]:
-                text = clean_text(str(value), escaped=self.escaped)
+            for value in cast(list[str], texts):  # _is_field_keyed: lists of strings only
+                text = clean_text(value, escaped=self.escaped)
                 if not text:
                     continue
                 if label and label.casefold() not in text.casefold():

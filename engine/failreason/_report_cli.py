@@ -144,7 +144,8 @@ def _retries_told_on_stderr() -> Iterator[None]:
     handler.setFormatter(logging.Formatter("failreason: %(message)s"))
     logger = logging.getLogger("failreason.pleo")
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.WARNING
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # setLevel, not the attribute: it clears logging's cache
     try:
         yield
     finally:
