@@ -14,6 +14,15 @@ from failreason._sandbox_contract import watching
 WriteRules = Callable[..., Path]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def rule_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Rule sets the tests load are cached in a directory of this run's own, not the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        directory = tmp_path_factory.mktemp("rule-cache")
+        patch.setenv("FAILREASON_CACHE_DIR", str(directory))
+        yield directory
+
+
 @pytest.fixture(scope="session")
 def engine() -> failreason.Engine:
     """The engine with the built-in rules, loaded once."""
