@@ -12,6 +12,10 @@ the ratios the targets of issue 11 name:
 - ``echo LINE | failreason classify`` with a warm cache (the console script's own entry:
   ``failreason._cli.main``), against ``python -c pass``.
 
+Modules run from their bytecode, as in an installed package: the interpreters write it under
+the temporary directory's ``failreason-bench-bytecode`` (``PYTHONPYCACHEPREFIX``), even where
+``PYTHONDONTWRITEBYTECODE`` is set.
+
 The cache lives in a temporary directory for the run; the user's is never touched.
 """
 
@@ -42,6 +46,7 @@ TARGETS = {
     "1,000 rules (+ built-in), cold load": 0.5,
 }
 CLASSIFY_TARGET_RATIO = 10.0
+BYTECODE = Path(tempfile.gettempdir()) / "failreason-bench-bytecode"
 
 
 def synthetic_rules(directory: Path, count: int, per_file: int = 100) -> Path:
@@ -70,7 +75,11 @@ def synthetic_rules(directory: Path, count: int, per_file: int = 100) -> Path:
 
 
 def environment(cache: Path | None) -> dict[str, str]:
+    """What every interpreter runs with: this checkout's engine, its bytecode kept (as an
+    installed package has it) in the run's own directory, and the cache given or none."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("FAILREASON")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(BYTECODE)
     env["PYTHONPATH"] = str(ROOT / "engine")
     if cache is None:
         env["FAILREASON_CACHE"] = "0"
@@ -100,7 +109,9 @@ def wall(args: list[str], cache: Path | None, stdin: str = "") -> float:
 def measure(rounds: int, scratch: Path) -> dict[str, list[float]]:
     cache = scratch / "cache"
     synthetic = synthetic_rules(scratch / "synthetic", 1000)
-    timed_load(None, cache)  # fill the cache for the built-in and the synthetic layers
+    # Fill the rule-set cache for both sets of layers, and the bytecode of every module.
+    wall([sys.executable, "-c", CLASSIFY, "classify"], cache, LINE)
+    timed_load(None, cache)
     timed_load(synthetic, cache)
     runs: dict[str, Callable[[], float]] = {
         "built-in rules, cold load": lambda: timed_load(None, None),
@@ -148,15 +159,18 @@ def table(result: dict[str, object]) -> str:
         if target is not None:
             verdict = f"< {target * 1000:.0f} ms: {'met' if value < target else 'MISSED'}"
         lines.append(f"{name:48} {value * 1000:8.1f} ms  {verdict}")
-    ratio = result["classify_over_python_pass"]
+    ratio, extra = (
+        result["classify_over_python_pass"],
+        result["synthetic_1000_cold_minus_builtin_s"],
+    )
     assert isinstance(ratio, float)  # noqa: S101 (built above)
+    assert isinstance(extra, float)  # noqa: S101 (built above)
     met = "met" if ratio < CLASSIFY_TARGET_RATIO else "MISSED"
     lines += [
         "-" * 72,
         f"classify (warm cache) / python -c pass: {ratio:.1f}x  (target < 10x: {met})",
         f"cached / cold, built-in rules: {result['cached_over_cold_builtin']:.3f}",
-        "1,000 synthetic rules alone (cold, minus the built-in cold load): "
-        f"{result['synthetic_1000_cold_minus_builtin_s'] * 1000:.0f} ms",
+        f"1,000 synthetic rules alone (cold, minus the built-in cold load): {extra * 1000:.0f} ms",
         f"{result['rounds']} interleaved rounds, medians; machine: {result['machine']}",
     ]
     return "\n".join(lines)

@@ -125,9 +125,9 @@ def _layer_files(layer: Layer) -> Iterator[tuple[Path, list[Path]]]:
     """Each directory of ``layer`` with the files the loader reads from it, as it globs them."""
     if layer.rules_dir is not None:
         found = (p for p in layer.rules_dir.rglob("*") if p.suffix in (".yaml", ".yml"))
-        yield layer.rules_dir, sorted(found)
+        yield layer.rules_dir, sorted(found, key=os.fspath)  # strings sort faster than paths
     if layer.templates_dir is not None:
-        yield layer.templates_dir, sorted(layer.templates_dir.glob("*.j2"))
+        yield layer.templates_dir, sorted(layer.templates_dir.glob("*.j2"), key=os.fspath)
 
 
 def _environment() -> Iterator[str]:
