@@ -26,7 +26,6 @@ import os
 import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,6 +183,8 @@ def _write(directory: Path, path: Path, key: bytes, rule_set: RuleSet) -> None:
         _Pickler(buffer).dump(rule_set)
     except Exception:  # a part that cannot be pickled: run uncached
         return
+    import tempfile  # only to write: a process that reads the cache never needs it
+
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".rules-", suffix=".tmp")

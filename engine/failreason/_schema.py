@@ -6,7 +6,6 @@ import difflib
 import json
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from failreason._errors import Problem
@@ -40,6 +39,8 @@ _TYPE_NAMES = {
 @cache
 def rule_file_schema() -> dict[str, Any]:
     """The JSON Schema of a rule file, as shipped with the package."""
+    from importlib import resources
+
     text = resources.files("failreason").joinpath("rules.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
