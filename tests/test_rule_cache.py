@@ -331,3 +331,14 @@ def test_the_key_covers_the_built_in_files(tmp_path: Path) -> None:
     template = next(templates.glob("*.j2"))
     template.write_bytes(template.read_bytes() + b" ")
     assert _rule_cache.fingerprint(layers) != before
+
+
+def test_only_the_most_recent_rule_sets_are_kept(
+    cache: Path, write_rules: WriteRules, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rules loaded from many directories leave at most MAX_CACHED_RULE_SETS cache files."""
+    monkeypatch.setattr(_rule_cache, "MAX_CACHED_RULE_SETS", 2)
+    for number in range(4):
+        templates = write_rules("templates", gadget=GADGET)
+        failreason.load(write_rules(f"rules{number}", acme=RULES), templates)
+    assert len(cache_files(cache)) == 2

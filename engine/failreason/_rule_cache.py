@@ -197,6 +197,20 @@ def _write(directory: Path, path: Path, key: bytes, rule_set: RuleSet) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             Path(temporary).unlink()
+        return
+    _prune(directory)
+
+
+# One file per set of rule directories: a machine that loads rules from many temporary
+# directories (a CI runner, a test suite) keeps only the most recently written ones.
+MAX_CACHED_RULE_SETS = 32
+
+
+def _prune(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        files = sorted(directory.glob("rules-*.pickle"), key=lambda file: file.stat().st_mtime_ns)
+        for old in files[:-MAX_CACHED_RULE_SETS]:
+            old.unlink()
 
 
 class _Pickler(pickle.Pickler):
