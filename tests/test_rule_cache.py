@@ -342,3 +342,18 @@ def test_only_the_most_recent_rule_sets_are_kept(
         templates = write_rules("templates", gadget=GADGET)
         failreason.load(write_rules(f"rules{number}", acme=RULES), templates)
     assert len(cache_files(cache)) == 2
+
+
+def test_no_home_directory_means_no_cache(
+    monkeypatch: pytest.MonkeyPatch, reads: list[int], acme: tuple[Path, Path]
+) -> None:
+    """Where no cache directory can be found, rules load from their files, without a word."""
+
+    def homeless() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("FAILREASON_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", homeless)
+    assert load(acme).classify(WIDGET_ERROR).rule_id == "acme.widget"
+    assert len(reads) == 1

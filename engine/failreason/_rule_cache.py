@@ -66,7 +66,10 @@ def _platform_cache_home() -> Path:
 
 def cached_rule_set(layers: list[Layer], load: Callable[[list[Layer]], RuleSet]) -> RuleSet:
     """The rule set of ``layers`` from the cache when its files are unchanged, else ``load``'s."""
-    directory = cache_dir()
+    try:
+        directory = cache_dir()
+    except RuntimeError:  # no home directory to put a cache in: run uncached
+        directory = None
     if directory is None:
         return load(layers)
     try:
