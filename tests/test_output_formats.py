@@ -18,6 +18,7 @@ from failreason._errors import Location
 from failreason._findings import Finding
 from failreason._output_formats import artifact_uri, lint_sarif
 from failreason._output_junit import lint_junit, xml_safe
+from tests.conftest import WriteRules
 
 ACME = """\
 system: acme
@@ -254,6 +255,37 @@ def test_clean_rules_give_an_empty_report_and_status_0(run: Run, output_format: 
         assert root.get("failures") == "0"
         assert "good/acme.yaml" in suites(text)
         assert not list(root.iter("failure"))
+
+
+WORDS = """\
+concepts:
+  objects:
+    dimension:
+      words:
+        is: ["verkefni{,ð}", "kostnaðarstaður"]
+  examples:
+    - {text: "Verkefnið 12 finnst ekki", object: dimension, state: not_found, capture: "12"}
+  states:
+    not_found:
+      is: ["finnst ekki"]
+"""
+
+
+def test_an_unexercised_concept_word_is_a_located_warning_with_the_text_status(
+    write_rules: WriteRules, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """FR002, a warning at the word's place; the exit status is the text report's."""
+    rules = write_rules("words", words=WORDS)
+    text_status = main(["lint", "--rules", str(rules)])
+    capsys.readouterr()
+    json_status = main(["lint", "--rules", str(rules), "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+    (finding,) = document["findings"]
+    assert json_status == text_status
+    assert (finding["code"], finding["severity"]) == ("FR002", "warning")
+    assert (finding["file"], finding["line"], finding["column"]) == (f"{rules}/words.yaml", 5, 30)
+    assert "'kostnaðarstaður' (is) of 'dimension'" in finding["message"]
+    assert document["counts"]["warnings"] == 1
 
 
 def test_a_warning_is_a_sarif_warning_and_a_place_without_a_line_has_no_region() -> None:

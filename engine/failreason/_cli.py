@@ -296,7 +296,9 @@ def _lint(args: argparse.Namespace, out: IO[str]) -> int:
         findings = _lint_findings(args)
         files = rule_files(args)
         emit(lint_report(args.format, findings, files, failreason.__version__), args, out)
-        return SOME_FAILED if findings else OK
+        # as the text report: warnings alone (concept words) do not fail lint today
+        failed = any(finding.severity == "error" for finding in findings)
+        return SOME_FAILED if failed else OK
     report = io.StringIO()
     status = _lint_text(args, report)
     emit(report.getvalue(), args, out)
