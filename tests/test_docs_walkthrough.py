@@ -464,3 +464,19 @@ def test_a_pre_commit_hook_the_repository_lacks_fails(doc_dir: Path) -> None:
     block = Block("tiny.md", 5, "yaml", {"title": ".pre-commit-config.yaml"}, config)
     with pytest.raises(DocMismatchError, match=r"tiny\.md:4: hook 'failreason-check' is not in"):
         DocRun(doc_dir).run([block])
+
+
+def slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_into_the_rules_doc_land_on_a_heading() -> None:
+    """Every `#anchor` link to docs/rules.md, from itself or the README, names a heading."""
+    text = RULES_DOC.read_text(encoding="utf-8")
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+    headings = {slug(h) for h in re.findall(r"^#{1,6} (.+)$", prose, flags=re.MULTILINE)}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    anchors = re.findall(r"\]\(#([^)]+)\)", text) + re.findall(r"docs/rules\.md#([^)]+)\)", readme)
+    assert anchors
+    assert not [anchor for anchor in anchors if anchor not in headings]
