@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import failreason
 from failreason._cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -480,3 +481,20 @@ def test_links_into_the_rules_doc_land_on_a_heading() -> None:
     anchors = re.findall(r"\]\(#([^)]+)\)", text) + re.findall(r"docs/rules\.md#([^)]+)\)", readme)
     assert anchors
     assert not [anchor for anchor in anchors if anchor not in headings]
+
+
+def test_the_rules_docs_yaml_examples_are_yaml_and_whole_files_load(tmp_path: Path) -> None:
+    """Every YAML block of docs/rules.md parses; each that is a whole rule file loads."""
+    blocks = read_blocks(RULES_DOC.read_text(encoding="utf-8"), "docs/rules.md")
+    loaded = 0
+    for number, block in enumerate(b for b in blocks if b.language == "yaml"):
+        data = yaml.safe_load("\n".join(block.lines))
+        if "title" in block.attributes or not isinstance(data, dict):
+            continue
+        if {"rules", "concepts", "extract"} & set(data):
+            folder = tmp_path / str(number)
+            folder.mkdir()
+            (folder / "example.yaml").write_text("\n".join(block.lines), encoding="utf-8")
+            failreason.load(folder)  # a RuleFileError names the block's problem
+            loaded += 1
+    assert loaded >= 3
