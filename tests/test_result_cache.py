@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import failreason
-from failreason._cache import MAX_KEY_BYTES, SIZE_VARIABLE, CacheInfo
+from failreason._cache import MAX_KEY_BYTES, SIZE_VARIABLE, CacheInfo, ResultCache
 from failreason._engine import Engine
 from failreason._errors import FailreasonError
 
@@ -245,3 +245,15 @@ def test_a_bad_size_in_the_environment_says_what_is_expected(
 def test_load_takes_a_cache_size() -> None:
     """``load(cache_size=N)`` reaches the engine."""
     assert failreason.load(cache_size=3).cache_info().maxsize == 3
+
+
+def test_a_result_made_under_other_rules_is_not_served(engine: Engine) -> None:
+    """An entry filed while reload() swapped the rules never answers for the new ones."""
+    cache = ResultCache(4)
+    old, new = object(), object()
+    first = uncached(engine, ERROR)
+    other = uncached(engine, {"status": 429})
+    assert cache.through(ERROR, {}, old, lambda: first) is first
+    assert cache.through(ERROR, {}, new, lambda: other) is other
+    assert cache.through(ERROR, {}, new, lambda: first) is other  # now filed under new
+    assert cache.info() == CacheInfo(hits=1, misses=2, size=1, maxsize=4)
