@@ -266,8 +266,11 @@ def _render(rule: Rule, signal: Signal, captures: Mapping[str, str]) -> str:
     # The message in it was cleaned already, and any braces left are the accounting system's
     # own text, which Pleo must see as it was written; the final sanitiser only removes what
     # no reader should get (it runs again when the Classification is built: it is idempotent).
-    rendered = rule.template.render(template_context(signal, captures))
-    text = final_reason(redact(final_reason(rendered)))
+    # Redacted once more, as the template's words could complete a secret's shape; except
+    # when the reason is one of the messages, each redacted already (redact is idempotent).
+    text = final_reason(rule.template.render(template_context(signal, captures)))
+    if text not in signal.messages:
+        text = final_reason(redact(text))
     if not text:
         raise RenderError(f"template {rule.template.name!r} rendered an empty reason")
     return text
