@@ -278,6 +278,7 @@ def test_cached_templates_keep_the_sandbox_and_regexes_compile_on_first_use(
     assert len(reads) == 1
     widget = next(rule for rule in engine.rules if rule.id == "acme.widget")
     assert isinstance(widget.template._template.environment, BoundedEnvironment)
+    assert widget.template._plain is not None  # the render that needs no Jinja, kept too
     regexes = [value for value in vars_deep(widget.matcher) if isinstance(value, Regex)]
     assert regexes
     assert all("_compiled" not in vars(regex) for regex in regexes)

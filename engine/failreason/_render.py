@@ -16,6 +16,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from failreason._errors import Location
+from failreason._plain_template import PlainTemplate, plain_template
 from failreason._readfile import UnreadableFileError, read_text_file
 from failreason._template_limits import BoundedEnvironment, TemplateLimitError, render_bounded
 
@@ -53,11 +54,16 @@ class Template:
     name: str
     variables: frozenset[str]
     _template: jinja2.Template = field(repr=False, compare=False)
+    _plain: PlainTemplate | None = field(default=None, repr=False, compare=False)
     # Jinja's compiled module: a cached rule set rebuilds the template from it, not the source.
     code: CodeType | None = field(default=None, repr=False, compare=False)
 
     def render(self, context: Mapping[str, Any]) -> str:
         """The template's text for ``context``, within the limits of ``_template_limits``."""
+        if self._plain is not None:  # text, names and ifs: the same output without Jinja
+            text = self._plain.render(context)
+            if text is not None:
+                return text
         try:
             return render_bounded(self._template, context)
         except jinja2.TemplateError as exc:
@@ -117,13 +123,14 @@ def compile_source(
     try:
         tree = env.parse(source)
         variables = frozenset(meta.find_undeclared_variables(tree)) - _guarded_names(tree)
+        plain = plain_template(tree, env.globals)  # read before Jinja's compiler walks it
         code = env.compile(tree)  # the tree parsed above: parsing twice cost as much again
     except jinja2.TemplateSyntaxError as exc:
         line = start.line + (exc.lineno or 1) - 1
         column = start.column if line == start.line else 1
         report(Location(start.file, line, column), f"template syntax error: {exc.message or exc}")
         return None
-    compiled = Template(name, variables, from_code(env, code), code)
+    compiled = Template(name, variables, from_code(env, code), plain, code)
     limit = _trial_limit(compiled)
     if limit is not None:
         report(start, f"template {name!r} goes past a limit: {limit}")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     import jinja2
 
+    from failreason._plain_template import PlainTemplate
     from failreason._render import Template
     from failreason._rules import Layer, RuleSet
     from failreason._template_limits import BoundedEnvironment
@@ -233,7 +234,7 @@ class _Pickler(pickle.Pickler):
         module = self._modules.get(id(obj.code))
         if module is None:
             module = self._modules[id(obj.code)] = _Module(self._sandbox, marshal.dumps(obj.code))
-        return (_revive_template, (obj.name, obj.variables, module))
+        return (_revive_template, (obj.name, obj.variables, module, obj._plain))
 
 
 class _Sandbox:
@@ -273,8 +274,10 @@ class _Module:
         return self._built
 
 
-def _revive_template(name: str, variables: frozenset[str], module: _Module) -> Template:
+def _revive_template(
+    name: str, variables: frozenset[str], module: _Module, plain: PlainTemplate | None
+) -> Template:
     from failreason._render import Template
 
     code, template = module.built()
-    return Template(name, variables, template, code)
+    return Template(name, variables, template, _plain=plain, code=code)
