@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,15 +15,6 @@ import failreason
 from failreason._sandbox_contract import watching
 
 WriteRules = Callable[..., Path]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def rule_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Rule sets the tests load are cached in a directory of this run's own, not the user's."""
-    with pytest.MonkeyPatch.context() as patch:
-        directory = tmp_path_factory.mktemp("rule-cache")
-        patch.setenv("FAILREASON_CACHE_DIR", str(directory))
-        yield directory
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +44,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "contract_exempt(reason): the test breaks Pleo's contract on purpose (say why); "
         "its sandboxes are not checked against it",
     )
+    # Rule sets loaded by the tests (some while they are collected) and by the commands they
+    # run are cached in a directory of this run's own, never in the user's cache.
+    _RULE_CACHE.append(tempfile.mkdtemp(prefix="failreason-rule-cache-"))
+    os.environ["FAILREASON_CACHE_DIR"] = _RULE_CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for directory in _RULE_CACHE:
+        shutil.rmtree(directory, ignore_errors=True)
+    os.environ.pop("FAILREASON_CACHE_DIR", None)
+
+
+_RULE_CACHE: list[str] = []
 
 
 # The one drift the client commits on purpose: it sends the seed's default job type first
