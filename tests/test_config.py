@@ -268,6 +268,17 @@ def test_an_id_in_two_directories_is_the_first_directorys(
         assert [r["file"] for r in listed if r["id"] == "same.rule"] == [f"{first}/same.rule.yaml"]
 
 
+def test_show_finds_a_rule_of_the_second_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`show` reads the rule's file through its own layer, whichever --rules it came from."""
+    monkeypatch.chdir(tmp_path)
+    one, two = two_directories(tmp_path)
+    assert main(["show", "second.rule", "--rules", one, "--rules", two]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [f"# {two}/second.rule.yaml:2:5", "  - id: second.rule"]
+
+
 def test_load_takes_one_directory_or_several(tmp_path: Path) -> None:
     """The public load(): a path as before, or a sequence of paths, first first; its one
     templates directory serves them all."""
