@@ -71,7 +71,8 @@ def _suggest(args: argparse.Namespace, out: IO[str]) -> int:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise FailreasonError(f"cannot write {args.output}: {exc.strerror}") from exc
-        out.write(f"{len(draft.rules)} draft rules written to {args.output}\n")
+        count = len(draft.rules)
+        out.write(f"{count} draft rule{'s' if count != 1 else ''} written to {args.output}\n")
     else:
         use_utf8(out)
         out.write(text)
