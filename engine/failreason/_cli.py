@@ -12,6 +12,7 @@ import argparse
 import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -26,7 +27,13 @@ from failreason._cli_output import (
     rule_files,
 )
 from failreason._cli_rules import register as register_rule_listing
-from failreason._cli_sources import engine_for_files, templates_for
+from failreason._cli_sources import (
+    engine_for,
+    engine_options,
+    lint_engine,
+    settings_of,
+    within,
+)
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError, RulesDirectoryError
 from failreason._exits import (
@@ -41,7 +48,6 @@ from failreason._exits import (
 )
 from failreason._findings import UNEXERCISED_WORD, Finding
 from failreason._jsonl import BadLine, dumps, json_lines, use_utf8
-from failreason._load import load
 from failreason._schema import rule_file_schema
 from failreason._terminal import escaped, escaped_lines
 
@@ -110,16 +116,14 @@ def _parser(*, every_command: bool = True) -> argparse.ArgumentParser:
     classify = commands.add_parser(
         "classify", help="classify raw errors, one JSON envelope per line, to JSON Lines"
     )
-    _engine_options(classify)
-    _strict_option(classify)
+    engine_options(classify, strict=True)
     classify.add_argument("input", nargs="?", default="-", metavar="FILE|-")
     classify.set_defaults(run=_classify)
 
     explain = commands.add_parser(
         "explain", help="show which rules each raw error met, and why the winner won"
     )
-    _engine_options(explain)
-    _strict_option(explain)
+    engine_options(explain, strict=True)
     explain.add_argument("input", nargs="?", default="-", metavar="FILE|-")
     explain.add_argument(
         "--rule", metavar="ID", help="show why this rule held or failed, condition by condition"
@@ -133,13 +137,13 @@ def _parser(*, every_command: bool = True) -> argparse.ArgumentParser:
     explain.set_defaults(run=_explain)
 
     lint = commands.add_parser("lint", help="check rule files and templates; list every problem")
-    _engine_options(lint)
+    engine_options(lint)
     lint.add_argument("files", nargs="*", metavar="FILE", help="rule files, as pre-commit passes")
     add_format_options(lint)
     lint.set_defaults(run=_lint)
 
     test = commands.add_parser("test", help="run the examples written next to every rule")
-    _engine_options(test)
+    engine_options(test)
     test.add_argument(
         "paths",
         nargs="*",
@@ -160,7 +164,7 @@ def _parser(*, every_command: bool = True) -> argparse.ArgumentParser:
     scoring = commands.add_parser(
         "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"
     )
-    _engine_options(scoring)
+    engine_options(scoring)
     scoring.add_argument("input", metavar="FILE|-")
     scoring.add_argument("--format", choices=("text", "json"), default="text")
     scoring.add_argument(
@@ -175,22 +179,8 @@ def _parser(*, every_command: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def _engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", metavar="DIR", help="your rule files, tried before built-ins")
-    parser.add_argument("--templates", metavar="DIR", help="your templates, found first")
-
-
-def _strict_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--strict",
-        action="store_true",
-        help="an ambiguous or misspelt system id or validation code fails its line",
-    )
-
-
 def _engine(args: argparse.Namespace) -> Engine:
-    templates = templates_for(args.rules, args.templates)  # DIR/../templates when not given
-    return load(args.rules, templates, strict=getattr(args, "strict", False))
+    return engine_for(settings_of(args))  # DIR/../templates when no templates are set
 
 
 _JSON_KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
@@ -314,9 +304,7 @@ def _lint_findings(args: argparse.Namespace) -> list[Finding]:
     from failreason._concept_coverage import check_concepts
 
     try:
-        if args.files and args.rules is not None:
-            raise FailreasonError("give rule files or --rules DIR, not both")
-        engine = engine_for_files(args.files, args.templates) if args.files else _engine(args)
+        engine = lint_engine(args)
         concepts = check_concepts(engine)
     except RulesDirectoryError:
         raise
@@ -348,9 +336,7 @@ _UNREADABLE = "cannot read the file"  # _readfile's message for an OSError
 def _lint_checked(args: argparse.Namespace, out: IO[str]) -> int:
     from failreason._concept_coverage import check_concepts
 
-    if args.files and args.rules is not None:
-        raise FailreasonError("give rule files or --rules DIR, not both")
-    engine = engine_for_files(args.files, args.templates) if args.files else _engine(args)
+    engine = lint_engine(args)
     concepts = check_concepts(engine)  # the concept words and their examples (lint time only)
     if concepts.problems:
         raise RuleFileError(concepts.problems)
@@ -369,9 +355,11 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
     from failreason._examples import Selection, run_examples
     from failreason._why_not import find_rule
 
-    if args.paths and args.rules is None:
-        args.rules = _rules_dir_of(args.paths)  # `failreason test my-rules/` loads them too
-    engine = _engine(args)
+    settings = settings_of(args)
+    if args.paths and args.rules is None and not within(args.paths, settings.rules):
+        # `failreason test my-rules/` loads them too, in place of the configured directories
+        settings = replace(settings, rules=(_rules_dir_of(args.paths),))
+    engine = engine_for(settings)
     for rule_id in args.rule:
         find_rule(engine, rule_id)  # a misspelt id must not pass as "0 examples, 0 failed"
     selection = Selection(tuple(args.paths), frozenset(args.rule), frozenset(args.system))
