@@ -71,8 +71,8 @@ def per_error(run: Callable[[], object], count: int, repeat: int = 3) -> float:
 
 def worker() -> None:
     """Answer each line on stdin with one round of timings, as JSON on stdout."""
-    import failreason  # noqa: PLC0415 -- the side's own engine, from the worker's PYTHONPATH
-    from failreason import _engine  # noqa: PLC0415
+    import failreason
+    from failreason import _engine
 
     inputs = sample_inputs()
     bodies = [json.dumps(raw.get("body")) for raw in inputs]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,6 +53,19 @@ def pytest_configure(config: pytest.Config) -> None:
         "contract_exempt(reason): the test breaks Pleo's contract on purpose (say why); "
         "its sandboxes are not checked against it",
     )
+    # Rule sets loaded by the tests (some while they are collected) and by the commands they
+    # run are cached in a directory of this run's own, never in the user's cache.
+    _RULE_CACHE.append(tempfile.mkdtemp(prefix="failreason-rule-cache-"))
+    os.environ["FAILREASON_CACHE_DIR"] = _RULE_CACHE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for directory in _RULE_CACHE:
+        shutil.rmtree(directory, ignore_errors=True)
+    os.environ.pop("FAILREASON_CACHE_DIR", None)
+
+
+_RULE_CACHE: list[str] = []
 
 
 # The one drift the client commits on purpose: it sends the seed's default job type first

@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl
@@ -374,6 +373,8 @@ def _xml_at(text: str, start: int) -> JSON | None:
     """The XML element starting at ``start`` as a tree, keeping what precedes a break."""
     if _DTD.search(text):  # a body with a DTD is never parsed: no entity expansion
         return None
+    import xml.etree.ElementTree as ET  # only for an XML body: most are JSON
+
     target = _TreeTarget()
     parser: ET.XMLParser[JSON] = ET.XMLParser(target=target)  # noqa: S314 -- DTDs refused above
     try:

@@ -13,14 +13,11 @@ import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from importlib import import_module
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import failreason
-from failreason import _author_cli as author_cli
-from failreason import _demo as demo
-from failreason import _report_cli as report_cli
-from failreason import _sandbox_cli as sandbox_cli
 from failreason._cli_help import describe
 from failreason._cli_output import (
     add_format_options,
@@ -37,10 +34,8 @@ from failreason._cli_sources import (
     settings_of,
     within,
 )
-from failreason._concept_coverage import check_concepts
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError, RulesDirectoryError
-from failreason._examples import ExampleOutcome, Selection, run_examples
 from failreason._exits import (
     CANNOT_RUN,
     INTERNAL_ERROR,
@@ -54,22 +49,27 @@ from failreason._exits import (
 from failreason._findings import UNEXERCISED_WORD, Finding
 from failreason._jsonl import BadLine, dumps, json_lines, use_utf8
 from failreason._schema import rule_file_schema
-from failreason._score import format_score, row_problem, score
 from failreason._terminal import escaped, escaped_lines
-from failreason._why_not import (
-    RuleReport,
-    captures_text,
-    explanation_json,
-    find_rule,
-    rule_reports,
-)
+
+if TYPE_CHECKING:
+    from failreason._examples import ExampleOutcome
+    from failreason._why_not import RuleReport
 
 T = TypeVar("T")
+
+# Their own modules register these commands (and pull in httpx, asyncio or the sandbox);
+# a command line that names one of the commands below needs none of them, so it starts faster.
+_COMMAND_MODULES = ("_report_cli", "_sandbox_cli", "_demo", "_author_cli")
+_OWN_COMMANDS = frozenset(
+    {"classify", "explain", "lint", "test", "score", "schema", "rules", "show"}
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``failreason`` command; returns the exit status."""
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    named = next((word for word in words if not word.startswith("-")), None)
+    args = _parser(every_command=named not in _OWN_COMMANDS).parse_args(words)
     try:
         status = int(args.run(args, sys.stdout))
         sys.stdout.flush()  # a reader gone away shows here, not in the flush at exit
@@ -103,7 +103,7 @@ def _cannot_run(exc: Exception) -> str:
     return str(exc)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, every_command: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="failreason",
         description="Turn accounting-system errors into Pleo failure reasons.",
@@ -157,10 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     add_format_options(test)
     test.set_defaults(run=_test)
 
-    report_cli.register(commands)
-    sandbox_cli.register(commands)
-    demo.register(commands)
-    author_cli.register(commands)  # coverage, suggest
+    if every_command:  # report, sandbox, demo, coverage, suggest
+        for module in _COMMAND_MODULES:
+            import_module(f"failreason.{module}").register(commands)
 
     scoring = commands.add_parser(
         "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"
@@ -229,6 +228,8 @@ def _classify(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _explain(args: argparse.Namespace, out: IO[str]) -> int:
+    from failreason._why_not import explanation_json, find_rule, rule_reports
+
     engine = _engine(args)
     if args.rule is not None:
         find_rule(engine, args.rule)  # an unknown id stops the command before any input is read
@@ -256,6 +257,8 @@ def _explain(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _format_explanation(number: int, explanation: Explanation, reports: list[RuleReport]) -> str:
+    from failreason._why_not import captures_text
+
     signal = explanation.signal
     lines = [
         f"line {number}: system={signal.system} stage={signal.stage} status={signal.status}",
@@ -298,6 +301,8 @@ def _lint(args: argparse.Namespace, out: IO[str]) -> int:
 def _lint_findings(args: argparse.Namespace) -> list[Finding]:
     """Today's lint as findings: load problems (FR001) and unexercised concept words (FR002).
     Raises, as the text report does, when nothing could be checked (status 2)."""
+    from failreason._concept_coverage import check_concepts
+
     try:
         engine = lint_engine(args)
         concepts = check_concepts(engine)
@@ -329,6 +334,8 @@ _UNREADABLE = "cannot read the file"  # _readfile's message for an OSError
 
 
 def _lint_checked(args: argparse.Namespace, out: IO[str]) -> int:
+    from failreason._concept_coverage import check_concepts
+
     engine = lint_engine(args)
     concepts = check_concepts(engine)  # the concept words and their examples (lint time only)
     if concepts.problems:
@@ -345,6 +352,9 @@ def _lint_checked(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _test(args: argparse.Namespace, out: IO[str]) -> int:
+    from failreason._examples import Selection, run_examples
+    from failreason._why_not import find_rule
+
     settings = settings_of(args)
     if args.paths and args.rules is None and not within(args.paths, settings.rules):
         # `failreason test my-rules/` loads them too, in place of the configured directories
@@ -396,6 +406,8 @@ def _rules_dir_of(paths: list[str]) -> str:
 
 
 def _score(args: argparse.Namespace, out: IO[str]) -> int:
+    from failreason._score import format_score, row_problem, score
+
     rows = []
     for number, row in json_lines(args.input):
         problem = row.message if isinstance(row, BadLine) else row_problem(row)

@@ -14,11 +14,13 @@ a secret). A body or params value that contains itself is an EnvelopeError: it i
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from failreason._bounds import (
     MAX_BODY_BYTES,
@@ -59,9 +61,11 @@ def to_envelope(raw: object, context: Mapping[str, Any]) -> Envelope:
         merged = {**_checked_keys(context, "keyword argument"), **_checked_keys(raw, "key")}
         return _from_mapping(merged)
     extra = _from_mapping(_checked_keys(context, "keyword argument"))
-    if isinstance(raw, httpx.Response):
+    # No httpx object exists before httpx is imported, and classifying must not import it.
+    httpx = sys.modules.get("httpx")
+    if httpx is not None and isinstance(raw, httpx.Response):
         return _from_response(raw, extra)
-    if isinstance(raw, httpx.HTTPStatusError):
+    if httpx is not None and isinstance(raw, httpx.HTTPStatusError):
         return _from_response(raw.response, extra)
     if isinstance(raw, BaseException):
         return _from_exception(raw, extra)
@@ -265,6 +269,8 @@ def _params(value: Any) -> dict[str, Any]:
 
 
 def _from_response(response: httpx.Response, extra: Envelope) -> Envelope:
+    import httpx  # imported already: ``response`` is one of its objects
+
     try:
         body: bytes | None = response.content
     except httpx.ResponseNotRead:
@@ -292,6 +298,11 @@ def _host(source: httpx.Response | httpx.RequestError) -> str | None:
         return None
 
 
+def _is_request_error(exc: BaseException) -> TypeGuard[httpx.RequestError]:
+    httpx = sys.modules.get("httpx")  # not imported: no httpx error can exist
+    return httpx is not None and isinstance(exc, httpx.RequestError)
+
+
 def _from_exception(exc: BaseException, extra: Envelope) -> Envelope:
     # Exception class names, most specific first, let rules say "any TimeoutException".
     names = tuple(
@@ -304,7 +315,7 @@ def _from_exception(exc: BaseException, extra: Envelope) -> Envelope:
         message=_exception_text(exc),
         codes=(*extra.codes, *(_text(name) for name in names)),
         params=extra.params,
-        host=_host(exc) if isinstance(exc, httpx.RequestError) else None,
+        host=_host(exc) if _is_request_error(exc) else None,
     )
 
 

@@ -7,7 +7,7 @@ This module is the typed boundary around the untyped ``re2`` package.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import re2
 
@@ -37,6 +37,21 @@ class Regex:
     def __repr__(self) -> str:
         return f"Regex({self.pattern!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A compiled RE2 object cannot be pickled: a cached rule set keeps the pattern, and
+        # the regex compiles again the first time it is used (see ``__getattr__``).
+        return (_uncompiled, (self.pattern, self.group_names))
+
+    if not TYPE_CHECKING:  # kept from mypy, so a misspelt attribute stays a type error
+
+        def __getattr__(self, name: str) -> Any:
+            """Only ever reached for ``_compiled`` of a regex read back from a cached rule set."""
+            if name != "_compiled":
+                raise AttributeError(name)
+            compiled = _compile(self.pattern)
+            object.__setattr__(self, "_compiled", compiled)
+            return compiled
+
     def search(self, text: FoldedText) -> dict[str, str] | None:
         """Captures of the first match (groups that took part only), or None without a match."""
         match = self._compiled.search(text.folded)
@@ -54,11 +69,23 @@ class Regex:
 
 def compile_regex(pattern: str) -> Regex:
     """Compile ``pattern`` for case- and accent-insensitive search; raises RegexError."""
+    compiled = _compile(pattern)
+    return Regex(pattern, compiled, tuple(compiled.groupindex))
+
+
+def _compile(pattern: str) -> Any:
     try:
-        compiled = re2.compile(fold_pattern(pattern), _options())
+        return re2.compile(fold_pattern(pattern), _options())
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise RegexError(str(reason)) from exc
-    return Regex(pattern, compiled, tuple(compiled.groupindex))
+
+
+def _uncompiled(pattern: str, group_names: tuple[str, ...]) -> Regex:
+    """A regex that compiles on first use: its pattern compiled before it was cached."""
+    regex = object.__new__(Regex)
+    object.__setattr__(regex, "pattern", pattern)
+    object.__setattr__(regex, "group_names", group_names)
+    return regex

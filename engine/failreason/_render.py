@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
@@ -54,6 +55,8 @@ class Template:
     variables: frozenset[str]
     _template: jinja2.Template = field(repr=False, compare=False)
     _plain: PlainTemplate | None = field(default=None, repr=False, compare=False)
+    # Jinja's compiled module: a cached rule set rebuilds the template from it, not the source.
+    code: CodeType | None = field(default=None, repr=False, compare=False)
 
     def render(self, context: Mapping[str, Any]) -> str:
         """The template's text for ``context``, within the limits of ``_template_limits``."""
@@ -119,19 +122,25 @@ def compile_source(
     """Compile one template whose first line stands at ``start``; report a syntax error there."""
     try:
         tree = env.parse(source)
-        template = env.from_string(source)
+        variables = frozenset(meta.find_undeclared_variables(tree)) - _guarded_names(tree)
+        plain = plain_template(tree, env.globals)  # read before Jinja's compiler walks it
+        code = env.compile(tree)  # the tree parsed above: parsing twice cost as much again
     except jinja2.TemplateSyntaxError as exc:
         line = start.line + (exc.lineno or 1) - 1
         column = start.column if line == start.line else 1
         report(Location(start.file, line, column), f"template syntax error: {exc.message or exc}")
         return None
-    variables = frozenset(meta.find_undeclared_variables(tree)) - _guarded_names(tree)
-    compiled = Template(name, variables, template, plain_template(tree, env.globals))
+    compiled = Template(name, variables, from_code(env, code), plain, code)
     limit = _trial_limit(compiled)
     if limit is not None:
         report(start, f"template {name!r} goes past a limit: {limit}")
         return None
     return compiled
+
+
+def from_code(env: BoundedEnvironment, code: CodeType) -> jinja2.Template:
+    """The template Jinja compiled to ``code``, as ``env.from_string`` would make it."""
+    return env.template_class.from_code(env, code, env.make_globals(None))
 
 
 # Stand-ins for what a template sees, for one trial render when it loads.

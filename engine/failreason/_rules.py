@@ -12,7 +12,7 @@ directory replaces one of the same id in a later directory.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from failreason._render import (
     new_environment,
     read_template_sources,
 )
+from failreason._rule_cache import cached_rule_set
 from failreason._schema import schema_problems, suggest
 from failreason._stage_scope import dead_scope, stage_scope
 from failreason._systems import SystemIds, SystemIdsReader
@@ -113,9 +114,15 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
     """Load ``layers`` (highest precedence first); raises RuleFileError listing every problem.
 
     A directory that is missing (or gone since the last load) is a RulesDirectoryError: loading
-    on without it would drop its rules without a word.
+    on without it would drop its rules without a word. A rule set loaded before from the same
+    files comes from the cache (``_rule_cache``).
     """
     _check_directories(layers)
+    return cached_rule_set(layers, _read_rule_set)
+
+
+def _read_rule_set(layers: list[Layer]) -> RuleSet:
+    """The rule set read from the files themselves."""
     problems = _Collector()
     template_dirs = [
         (layer.templates_dir, layer.templates_display)
@@ -128,6 +135,7 @@ def load_rule_set(layers: list[Layer]) -> RuleSet:
     env = new_environment({name: source for name, (source, _) in sources.items()})
     templates = compile_templates(env, sources, problems.at)
     loader = _RuleLoader(env, templates, names, problems)
+    loader.compiled.update({sources[name][0]: template for name, template in templates.items()})
     by_id: dict[str, Rule] = {}
     profiles: dict[str, Profile] = {}
     job_types: dict[str, str] = {}
@@ -168,6 +176,7 @@ class _RuleLoader:
     ) -> None:
         self.env, self.templates, self.problems = env, templates, problems
         self.template_names = names  # including templates that failed to compile
+        self.compiled: dict[str, Template] = {}  # source → its template, compiled once
         self.job_types: dict[int, dict[str, str]] = {}  # layer rank → item type → job type
         self.order = 0
         self.system_ids = SystemIdsReader(lambda problem: problems.add(3, problem))
@@ -348,16 +357,20 @@ class _RuleLoader:
                     )
                 return None
         else:
-            template = compile_source(
-                self.env,
-                data["message"],
-                f"{data['id']}:message",
-                doc.locate(where),
-                self.problems.at,
-            )
+            template = self._inline(data["message"], f"{data['id']}:message", doc.locate(where))
             if template is None:
                 return None
         self._check_variables(doc, where, data["id"], template, matcher)
+        return template
+
+    def _inline(self, source: str, name: str, start: Location) -> Template | None:
+        """An inline message's template; messages written alike share one compiled template."""
+        shared = self.compiled.get(source)
+        if shared is not None:
+            return replace(shared, name=name)
+        template = compile_source(self.env, source, name, start, self.problems.at)
+        if template is not None:
+            self.compiled[source] = template
         return template
 
     def _check_variables(

@@ -6,14 +6,14 @@ import difflib
 import json
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from failreason._errors import Problem
 from failreason._yaml import DocPath, LocatedDocument, format_path
+
+if TYPE_CHECKING:  # imported when a rule file is checked: a cached rule set needs neither
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 # What a value must look like, for keys whose schema is a choice of forms.
 _FORMS = {
@@ -39,6 +39,8 @@ _TYPE_NAMES = {
 @cache
 def rule_file_schema() -> dict[str, Any]:
     """The JSON Schema of a rule file, as shipped with the package."""
+    from importlib import resources
+
     text = resources.files("failreason").joinpath("rules.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
@@ -46,6 +48,8 @@ def rule_file_schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema
+
     schema = rule_file_schema()
     validator_class = jsonschema.validators.validator_for(schema)
     return validator_class(schema)
@@ -77,6 +81,8 @@ def _explain(error: ValidationError, doc: LocatedDocument) -> Iterator[Problem]:
     if error.validator in ("anyOf", "oneOf"):
         form = _FORMS.get(_last_key(path)) or _FORMS.get(str(path[-2]) if len(path) > 1 else "")
         if form is None:
+            from jsonschema.exceptions import best_match
+
             yield from _explain(best_match(error.context or []) or error, doc)
             return
         yield Problem(doc.locate(path), f"{instance!r} is not {form}", shown)
