@@ -66,7 +66,12 @@ class Engine:
     """Classifies raw errors with an ordered rule set; build one with ``failreason.load()``."""
 
     def __init__(
-        self, rule_set: RuleSet, layers: Sequence[Layer] = (), *, strict: bool = False
+        self,
+        rule_set: RuleSet,
+        layers: Sequence[Layer] = (),
+        *,
+        strict: bool = False,
+        indexed: bool = True,
     ) -> None:
         # Rules, profiles and job types are one immutable snapshot behind one attribute:
         # reload() replaces it whole, and each classify reads it once (see _pinned).
@@ -74,6 +79,8 @@ class Engine:
         self._layers = tuple(layers)  # where the rule set came from, for reload()
         self._reload_lock = threading.Lock()
         self._strict = strict
+        # indexed=False tries every rule in order: the reference the index must agree with.
+        self._indexed = indexed
 
     @property
     def strict(self) -> bool:
@@ -209,7 +216,10 @@ class Engine:
         return None
 
     def _try_rules(self, signal: Signal, *, stop_at_first: bool = True) -> Iterator[Step]:
-        for rule in self._rules:
+        # Skipping only rules that cannot match keeps the first match; explain shows them all.
+        indexed = stop_at_first and self._indexed
+        rules = self._snapshot.index.candidates(signal) if indexed else self._rules
+        for rule in rules:
             captures = rule.matcher.match(signal)
             if captures is None:
                 if not stop_at_first:
