@@ -23,7 +23,10 @@ from hypothesis import strategies as st
 import failreason
 from failreason._index import RuleIndex
 from failreason._match import OneOf
+from failreason._normalize import FoldedText, fold
 from failreason._prefilter import PatternSet
+from failreason._regex import Regex, compile_regex
+from failreason._rules import Layer, load_rule_set
 from failreason._vocabulary import STAGES
 from tests.conftest import WriteRules
 
@@ -255,3 +258,97 @@ def test_matchers_pickle_and_match_alike(engine: failreason.Engine) -> None:
     for rule in engine.rules:
         copy = pickle.loads(pickle.dumps(rule.matcher))  # noqa: S301 (our own bytes)
         assert [copy.match(s) for s in signals] == [rule.matcher.match(s) for s in signals]
+
+
+KEY_ONLY_RULES = """
+    rules:
+      - id: only.too-many
+        type: accounting_system_rate_limit
+        match: {status: 429}
+        message: "slow down"
+      - id: only.auth
+        type: accounting_system_authentication_failure
+        match: {stage: auth, status: [401, 403]}
+        message: "log in again"
+      - id: only.server
+        type: accounting_system_unreachable
+        match: {status: ">=500", not: {status: 501}}
+        message: "down"
+      - id: only.field
+        type: invalid_configuration
+        match: {fields: {kind: {equals: vendor}}}
+        message: "vendor"
+      - id: only.rest
+        type: accounting_system_validation_failure
+        match: {}
+        message: "{{ message }}"
+"""
+
+
+def test_a_rule_set_without_gates_agrees(write_rules: WriteRules) -> None:
+    """Rules that only test system, stage, status and fields are all tried, in order."""
+    folder = write_rules(only=KEY_ONLY_RULES)
+    rule_set = load_rule_set([Layer(folder, None, "rules", "templates")])
+    engine = failreason.Engine(rule_set)
+    inputs = [
+        {"stage": stage, "status": status, "body": body}
+        for stage in STAGES
+        for status in (None, 200, 401, 403, 429, 500, 501, 503)
+        for body in ("x", {"kind": "vendor"})
+    ]
+    decided = {engine.classify(raw).rule_id for raw in inputs}
+    assert decided == {"only.too-many", "only.auth", "only.server", "only.field", "only.rest"}
+    assert disagreements(engine, inputs) == []
+
+
+# --- one search over the encoded text ------------------------------------------------------
+
+
+def wrapper_search(regex: Regex, text: FoldedText) -> dict[str, str] | None:
+    """Captures as the re2 wrapper's own ``search`` (which encodes the text itself) finds them."""
+    match = regex._compiled.search(text.folded)
+    if match is None:
+        return None
+    spans = ((name, match.span(index)) for name, index in regex._compiled.groupindex.items())
+    values = {name: text.original_span(*span).strip() for name, span in spans if span[0] >= 0}
+    return {name: value for name, value in values.items() if value}
+
+
+SEARCHED = [
+    compile_regex(p)
+    for p in (
+        r"konto (?P<id>\w+)",
+        r"(?P<a>ß+)|(?P<b>\d+)",
+        r"^(?P<all>.*)$",
+        r"(?P<word>[^\s]+) fehlt",
+        r"x(?P<never>y)?z",
+    )
+]
+
+
+PIECES = [
+    "Konto ",
+    "KONTÖ ",
+    "ẞ",
+    "ß",
+    "ﬁ",
+    "42",
+    " fehlt",
+    "é",
+    "ø",
+    "Æ",
+    "日本",
+    "😀",
+    "x",
+    "z",
+    "\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+def test_searching_the_encoded_text_captures_as_the_wrapper(text: str) -> None:
+    """Byte offsets turned back into characters cut the same captures from accented text."""
+    folded = fold(text)
+    for regex in SEARCHED:
+        assert regex.search(folded) == wrapper_search(regex, folded)
