@@ -9,7 +9,7 @@ narrows them and only the pattern set does; ``regex`` with a capture, ``contains
 through the list (at 5%, 15%, ..., 95% of it) and messages no rule matches. Per message,
 on a signal built beforehand, medians of interleaved rounds:
 
-- indexed: the engine's walk (``RuleIndex.candidates``, each candidate's matcher);
+- indexed: the engine's walk (``RuleIndex.matches``: candidates, then their checks);
 - reference: every rule's matcher in order, the oracle the index must agree with;
 - ``re`` loop: a first-match loop with Python's ``re`` over the same patterns and statuses;
 - RE2 set: one ``re2.Set`` over every pattern, which only says which patterns occur: the
@@ -157,9 +157,7 @@ def walk_indexed(under: RuleSetUnderTest) -> Callable[[], object]:
 
     def run() -> None:
         for signal in signals:
-            for rule in index.candidates(signal):
-                if rule.matcher.match(signal) is not None:
-                    break
+            next(index.matches(signal), None)
 
     return run
 

@@ -18,6 +18,7 @@ from failreason._envelope import to_envelope
 from failreason._errors import FailreasonError
 from failreason._extract import Profile, extract
 from failreason._identifiers import plausible
+from failreason._match import Captures
 from failreason._normalize import fold
 from failreason._redact import redact, redact_tree
 from failreason._render import RenderError
@@ -217,15 +218,17 @@ class Engine:
 
     def _try_rules(self, signal: Signal, *, stop_at_first: bool = True) -> Iterator[Step]:
         # Skipping only rules that cannot match keeps the first match; explain shows them all.
-        indexed = stop_at_first and self._indexed
-        rules = self._snapshot.index.candidates(signal) if indexed else self._rules
-        for rule in rules:
-            captures = rule.matcher.match(signal)
-            if captures is None:
+        matches: Iterator[tuple[Rule, Captures | None]]
+        if stop_at_first and self._indexed:
+            matches = self._snapshot.index.matches(signal)
+        else:
+            matches = ((rule, rule.matcher.match(signal)) for rule in self._rules)
+        for rule, found in matches:
+            if found is None:
                 if not stop_at_first:
                     yield Step(rule, None)
                 continue
-            captures = plausible(captures, signal.messages)
+            captures = plausible(found, signal.messages)
             try:
                 yield Step(rule, captures, reason=_render(rule, signal, captures))
             except RenderError as exc:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from failreason._concepts import Concept
-from failreason._match import All, AnyOf, Contains, Matcher, Matches, OneOf, StatusIn
+from failreason._match import All, AnyOf, Captures, Contains, Matcher, Matches, OneOf, StatusIn
 from failreason._prefilter import PatternSet, literal_pattern
 from failreason._signal import Signal
 
@@ -58,6 +58,7 @@ class _Needs:
 class _Entry:
     keys: tuple[KeyTest, ...]
     gate: Gate | None  # None: tried whatever the text and codes say
+    checks: tuple[Matcher, ...]  # the top-level parts left once the keys hold, in order
 
 
 @dataclass(frozen=True)
@@ -90,14 +91,39 @@ class RuleIndex:
 
     def candidates(self, signal: Signal) -> Iterator[Rule]:
         """The rules that may match ``signal``, in order; every rule that matches is among them."""
-        plan = self._plan(signal)
-        order: Iterable[int] = plan.always
-        if plan.every is not plan.always:
-            fired = self._fired(signal, plan)
-            order = plan.every if fired is None else heapq.merge(plan.always, fired)
         rules = self._rules
-        for position in order:
+        for position in self._positions(signal):
             yield rules[position]
+
+    def matches(self, signal: Signal) -> Iterator[tuple[Rule, Captures]]:
+        """The rules that match ``signal``, in order, each with what it captured.
+
+        Each candidate is checked with its matcher's top-level parts but those its key
+        already settled (system, stage, status), which capture nothing.
+        """
+        positions = self._positions(signal)  # builds the index on first use
+        rules, entries = self._rules, self._entries
+        for position in positions:
+            captures: Captures = {}
+            for part in entries[position].checks:
+                found = part.match(signal)
+                if found is None:
+                    break
+                if found:
+                    captures.update(found)
+            else:
+                yield rules[position], captures
+
+    def _positions(self, signal: Signal) -> Iterable[int]:
+        plan = self._plan(signal)
+        if plan.every is plan.always:
+            return plan.always
+        fired = self._fired(signal, plan)
+        if fired is None:
+            return plan.every
+        if not plan.always or not fired:
+            return fired or plan.always
+        return heapq.merge(plan.always, fired)
 
     def _build(self) -> None:
         self._patterns: dict[str, int] = {}
@@ -193,7 +219,12 @@ def _holds(test: KeyTest, key: Key) -> bool:
 
 def _entry(matcher: Matcher, patterns: dict[str, int]) -> _Entry:
     needs = _needs(matcher, patterns)
-    return _Entry(needs.keys, _best(needs.gates) if needs.gates else None)
+    checks = tuple(part for part in _conjuncts(matcher) if not _key_test(part))
+    return _Entry(needs.keys, _best(needs.gates) if needs.gates else None, checks)
+
+
+def _key_test(part: Matcher) -> bool:
+    return isinstance(part, StatusIn) or (isinstance(part, OneOf) and part.key != "code")
 
 
 def _conjuncts(matcher: Matcher) -> Iterator[Matcher]:
