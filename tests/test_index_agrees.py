@@ -9,6 +9,7 @@ retryable, captures, warnings) must be identical.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import failreason
-from failreason._index import RuleIndex
+from failreason._index import WARM_UP, RuleIndex
 from failreason._match import OneOf
 from failreason._normalize import FoldedText, fold
 from failreason._prefilter import PatternSet
@@ -53,10 +54,15 @@ def reference_of(engine: failreason.Engine) -> failreason.Engine:
     return failreason.Engine(engine._snapshot, indexed=False)
 
 
+def indexed_of(engine: failreason.Engine) -> failreason.Engine:
+    """The same rules through the index from the first call (no warm-up walk)."""
+    return failreason.Engine(engine._snapshot, indexed=True)
+
+
 def disagreements(
     engine: failreason.Engine, inputs: Iterable[Mapping[str, Any]]
 ) -> list[tuple[Mapping[str, Any], Decision, Decision]]:
-    reference = reference_of(engine)
+    reference, engine = reference_of(engine), indexed_of(engine)
     found = []
     for raw in inputs:
         indexed, walked = decision(engine.classify(raw)), decision(reference.classify(raw))
@@ -352,3 +358,15 @@ def test_searching_the_encoded_text_captures_as_the_wrapper(text: str) -> None:
     folded = fold(text)
     for regex in SEARCHED:
         assert regex.search(folded) == wrapper_search(regex, folded)
+
+
+def test_the_index_is_built_after_the_warm_up(engine: failreason.Engine) -> None:
+    """A default engine walks its first few errors rule by rule, then builds and uses the index."""
+    rule_set = dataclasses.replace(engine._snapshot)  # its own index, not built yet
+    fresh = failreason.Engine(rule_set)
+    raw = {"system": "xero", "status": 400, "body": "Account code '200' is not valid"}
+    for _ in range(WARM_UP):
+        fresh.classify(raw)
+    assert not rule_set.index._built
+    assert decision(fresh.classify(raw)) == decision(reference_of(fresh).classify(raw))
+    assert rule_set.index._built

@@ -72,7 +72,7 @@ class Engine:
         layers: Sequence[Layer] = (),
         *,
         strict: bool = False,
-        indexed: bool = True,
+        indexed: bool | None = None,
     ) -> None:
         # Rules, profiles and job types are one immutable snapshot behind one attribute:
         # reload() replaces it whole, and each classify reads it once (see _pinned).
@@ -80,7 +80,8 @@ class Engine:
         self._layers = tuple(layers)  # where the rule set came from, for reload()
         self._reload_lock = threading.Lock()
         self._strict = strict
-        # indexed=False tries every rule in order: the reference the index must agree with.
+        # indexed=False tries every rule in order: the reference the index must agree with;
+        # None walks the index once the rule set has classified a few errors, True at once.
         self._indexed = indexed
 
     @property
@@ -219,8 +220,8 @@ class Engine:
     def _try_rules(self, signal: Signal, *, stop_at_first: bool = True) -> Iterator[Step]:
         # Skipping only rules that cannot match keeps the first match; explain shows them all.
         matches: Iterator[tuple[Rule, Captures | None]]
-        if stop_at_first and self._indexed:
-            matches = self._snapshot.index.matches(signal)
+        if stop_at_first and self._indexed is not False:
+            matches = self._snapshot.index.matches(signal, now=self._indexed is True)
         else:
             matches = ((rule, rule.matcher.match(signal)) for rule in self._rules)
         for rule, found in matches:
