@@ -64,7 +64,12 @@ class Explanation:
 
 
 class Engine:
-    """Classifies raw errors with an ordered rule set; build one with ``failreason.load()``."""
+    """Classifies raw errors with an ordered rule set; build one with ``failreason.load()``.
+
+    ``indexed``: None (the default) tries only the rules an index says may match, once the
+    rule set has classified a few errors; True does so from the first; False tries every
+    rule in order, the reference the index is tested against. All three decide alike.
+    """
 
     def __init__(
         self,
