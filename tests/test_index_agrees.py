@@ -364,9 +364,14 @@ def test_the_index_is_built_after_the_warm_up(engine: failreason.Engine) -> None
     """A default engine walks its first few errors rule by rule, then builds and uses the index."""
     rule_set = dataclasses.replace(engine._snapshot)  # its own index, not built yet
     fresh = failreason.Engine(rule_set)
-    raw = {"system": "xero", "status": 400, "body": "Account code '200' is not valid"}
-    for _ in range(WARM_UP):
+    # Each a different error, so that no cache of results answers in the rules' stead.
+    raws = [
+        {"system": "xero", "status": 400, "body": f"Account code '{n}' is not valid"}
+        for n in range(WARM_UP + 1)
+    ]
+    for raw in raws[:-1]:
         fresh.classify(raw)
     assert not rule_set.index._built
-    assert decision(fresh.classify(raw)) == decision(reference_of(fresh).classify(raw))
+    last = raws[-1]
+    assert decision(fresh.classify(last)) == decision(reference_of(fresh).classify(last))
     assert rule_set.index._built
