@@ -9,6 +9,7 @@ any other command); 3 an internal error; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -20,12 +21,19 @@ from failreason import _demo as demo
 from failreason import _report_cli as report_cli
 from failreason import _sandbox_cli as sandbox_cli
 from failreason._cli_help import describe
+from failreason._cli_output import (
+    add_format_options,
+    emit,
+    examples_report,
+    lint_report,
+    rule_files,
+)
 from failreason._cli_rules import register as register_rule_listing
 from failreason._cli_sources import engine_for_files, templates_for
 from failreason._concept_coverage import check_concepts
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError, RulesDirectoryError
-from failreason._examples import Selection, run_examples
+from failreason._examples import ExampleOutcome, Selection, run_examples
 from failreason._exits import (
     CANNOT_RUN,
     INTERNAL_ERROR,
@@ -36,6 +44,7 @@ from failreason._exits import (
     internal_error,
     silence,
 )
+from failreason._findings import UNEXERCISED_WORD, Finding
 from failreason._jsonl import BadLine, dumps, json_lines, use_utf8
 from failreason._load import load
 from failreason._schema import rule_file_schema
@@ -126,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     lint = commands.add_parser("lint", help="check rule files and templates; list every problem")
     _engine_options(lint)
     lint.add_argument("files", nargs="*", metavar="FILE", help="rule files, as pre-commit passes")
+    add_format_options(lint)
     lint.set_defaults(run=_lint)
 
     test = commands.add_parser("test", help="run the examples written next to every rule")
@@ -140,6 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument(
         "--system", action="append", default=[], metavar="ID", help="only this system's rules"
     )
+    add_format_options(test)
     test.set_defaults(run=_test)
 
     report_cli.register(commands)
@@ -281,6 +292,40 @@ def _format_explanation(number: int, explanation: Explanation, reports: list[Rul
 def _lint(args: argparse.Namespace, out: IO[str]) -> int:
     """Exit 1 when the files have problems (printed on stdout, as ruff does), 2 when a
     directory or file given is missing or cannot be read: then nothing was checked."""
+    if args.format != "text":
+        findings = _lint_findings(args)
+        files = rule_files(args)
+        emit(lint_report(args.format, findings, files, failreason.__version__), args, out)
+        # as the text report: warnings alone (concept words) do not fail lint today
+        failed = any(finding.severity == "error" for finding in findings)
+        return SOME_FAILED if failed else OK
+    report = io.StringIO()
+    status = _lint_text(args, report)
+    emit(report.getvalue(), args, out)
+    return status
+
+
+def _lint_findings(args: argparse.Namespace) -> list[Finding]:
+    """Today's lint as findings: load problems (FR001) and unexercised concept words (FR002).
+    Raises, as the text report does, when nothing could be checked (status 2)."""
+    try:
+        if args.files and args.rules is not None:
+            raise FailreasonError("give rule files or --rules DIR, not both")
+        engine = engine_for_files(args.files, args.templates) if args.files else _engine(args)
+        concepts = check_concepts(engine)
+    except RulesDirectoryError:
+        raise
+    except RuleFileError as exc:
+        if any(problem.message.startswith(_UNREADABLE) for problem in exc.problems):
+            raise
+        return [Finding.from_problem(problem) for problem in exc.problems]
+    return [Finding.from_problem(problem) for problem in concepts.problems] + [
+        Finding(UNEXERCISED_WORD, "warning", w.location, w.message, w.hint, w.path)
+        for w in concepts.warnings
+    ]
+
+
+def _lint_text(args: argparse.Namespace, out: IO[str]) -> int:
     try:
         return _lint_checked(args, out)
     except RulesDirectoryError:
@@ -326,6 +371,17 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
             "no examples match the paths, rules and systems given: "
             "`failreason test` without them runs every example"
         )
+    failed_total = sum(1 for outcome in outcomes if not outcome.passed)
+    if args.format == "text":
+        report = _examples_text(outcomes)
+    else:
+        report = examples_report(args.format, outcomes, failreason.__version__)
+    emit(report, args, out)
+    return SOME_FAILED if failed_total else OK
+
+
+def _examples_text(outcomes: list[ExampleOutcome]) -> str:
+    out = io.StringIO()
     per_file: dict[str, list[int]] = {}
     for outcome in outcomes:
         counts = per_file.setdefault(outcome.file, [0, 0])
@@ -336,7 +392,7 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
         out.write(escaped_lines(f"{file}: {passed} passed, {failed} failed\n"))
     failed_total = sum(failed for _, failed in per_file.values())
     out.write(f"{len(outcomes) - failed_total} passed, {failed_total} failed\n")
-    return SOME_FAILED if failed_total else OK
+    return out.getvalue()
 
 
 def _rules_dir_of(paths: list[str]) -> str:

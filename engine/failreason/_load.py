@@ -24,6 +24,7 @@ def load(
     templates_dir: str | os.PathLike[str] | None = None,
     *,
     strict: bool = False,
+    cache_size: int | None = None,
 ) -> Engine:
     """An engine with the built-in rules, plus the user's rules and templates when given.
 
@@ -34,12 +35,15 @@ def load(
 
     ``strict``: an ambiguous or misspelt system id or validation code in an envelope is an
     EnvelopeError instead of a warning on the Classification (see ``Engine.strict``).
+
+    ``cache_size``: how many results of repeated envelopes to remember (0: none); by default
+    $FAILREASON_CACHE_SIZE, else 4,096 (see ``Engine.cache_info``).
     """
     layers: list[Layer] = []
     if rules_dir is not None or templates_dir is not None:
         layers.append(_user_layer(rules_dir, templates_dir))
     layers.append(Layer(builtin_dir("rules"), builtin_dir("templates"), "rules", "templates"))
-    return Engine(load_rule_set(layers), layers, strict=strict)
+    return Engine(load_rule_set(layers), layers, strict=strict, cache_size=cache_size)
 
 
 def _user_layer(
