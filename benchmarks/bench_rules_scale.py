@@ -106,7 +106,8 @@ def build(size: int, scratch: Path) -> RuleSetUnderTest:
     started = time.perf_counter()
     rule_set = load_rule_set([Layer(folder, None, str(folder), "")])
     loaded = time.perf_counter()
-    engine = failreason.Engine(rule_set)
+    # No result cache: every message is classified each time, as a distinct error would be.
+    engine = failreason.Engine(rule_set, cache_size=0, indexed=True)
     hits = sorted({int(share * size) for share in HIT_SHARES})
     messages = [hit_message(i) for i in hits] + list(MISSES)
     envelopes = [{"status": 400, "body": m} for m in messages]
@@ -117,7 +118,7 @@ def build(size: int, scratch: Path) -> RuleSetUnderTest:
     return RuleSetUnderTest(
         size,
         engine,
-        failreason.Engine(rule_set, indexed=False),
+        failreason.Engine(rule_set, cache_size=0, indexed=False),
         envelopes,
         signals,
         python_patterns(size),
