@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from failreason._normalize import fold_pattern
 from failreason._regex import Regex, compile_regex
 from failreason._signal import Signal
 
@@ -147,7 +148,9 @@ class Vocabulary:
         state = _alternation(state_words, memo)
         regex = compile_regex(_pattern([o.words for o in chosen], state, memo, mark_state))
         captures = tuple(o.capture for o in chosen)
-        return Concept(object_names, state_names, regex, captures, self.exclusion())
+        # Both readings need one of the object words: the rule index searches for them alone.
+        words = fold_pattern(_alternation((w for o in chosen for w in o.words), memo))
+        return Concept(object_names, state_names, regex, captures, self.exclusion(), words)
 
     def exclusion(self) -> Regex | None:
         """``exclude`` and ``modifiers`` as one pattern: a message it finds is no concept."""
@@ -194,6 +197,7 @@ class Concept:
     regex: Regex = field(repr=False)
     captures: tuple[str | None, ...] = field(repr=False)  # each object's capture name
     exclude: Regex | None = field(repr=False)
+    object_words: str = field(default="", repr=False)  # a folded RE2 pattern every match holds
 
     def match(self, signal: Signal) -> Captures | None:
         texts = (signal.text, signal.words) if signal.words.folded else (signal.text,)

@@ -19,6 +19,7 @@ from failreason._envelope import to_envelope
 from failreason._errors import FailreasonError
 from failreason._extract import Profile, extract
 from failreason._identifiers import plausible
+from failreason._match import Captures
 from failreason._normalize import fold
 from failreason._redact import redact, redact_tree
 from failreason._render import RenderError
@@ -64,7 +65,12 @@ class Explanation:
 
 
 class Engine:
-    """Classifies raw errors with an ordered rule set; build one with ``failreason.load()``."""
+    """Classifies raw errors with an ordered rule set; build one with ``failreason.load()``.
+
+    ``indexed``: None (the default) tries only the rules an index says may match, once the
+    rule set has classified a few errors; True does so from the first; False tries every
+    rule in order, the reference the index is tested against. All three decide alike.
+    """
 
     def __init__(
         self,
@@ -73,6 +79,7 @@ class Engine:
         *,
         strict: bool = False,
         cache_size: int | None = None,
+        indexed: bool | None = None,
     ) -> None:
         # Rules, profiles and job types are one immutable snapshot behind one attribute:
         # reload() replaces it whole, and each classify reads it once (see _pinned).
@@ -82,6 +89,9 @@ class Engine:
         self._strict = strict
         # Shared by the copies _pinned() makes; None: $FAILREASON_CACHE_SIZE, else the default.
         self._results = ResultCache(default_size() if cache_size is None else cache_size)
+        # indexed=False tries every rule in order: the reference the index must agree with;
+        # None walks the index once the rule set has classified a few errors, True at once.
+        self._indexed = indexed
 
     @property
     def strict(self) -> bool:
@@ -232,13 +242,18 @@ class Engine:
         return None
 
     def _try_rules(self, signal: Signal, *, stop_at_first: bool = True) -> Iterator[Step]:
-        for rule in self._rules:
-            captures = rule.matcher.match(signal)
-            if captures is None:
+        # Skipping only rules that cannot match keeps the first match; explain shows them all.
+        matches: Iterator[tuple[Rule, Captures | None]]
+        if stop_at_first and self._indexed is not False:
+            matches = self._snapshot.index.matches(signal, now=self._indexed is True)
+        else:
+            matches = ((rule, rule.matcher.match(signal)) for rule in self._rules)
+        for rule, found in matches:
+            if found is None:
                 if not stop_at_first:
                     yield Step(rule, None)
                 continue
-            captures = plausible(captures, signal.messages)
+            captures = plausible(found, signal.messages)
             try:
                 yield Step(rule, captures, reason=_render(rule, signal, captures))
             except RenderError as exc:

@@ -10,7 +10,7 @@ import unicodedata
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,11 @@ class FoldedText:
     original: str
     folded: str
     origin: Sequence[int]
+
+    @cached_property
+    def encoded(self) -> bytes:
+        """``folded`` in UTF-8, encoded once for every RE2 search of this text."""
+        return self.folded.encode("utf-8")
 
     def original_span(self, start: int, end: int) -> str:
         """The original text behind ``folded[start:end]``, without whitespace at its ends.

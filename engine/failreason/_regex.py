@@ -26,6 +26,10 @@ def _options() -> Any:
     return options
 
 
+_UNANCHORED = re2._Anchor.UNANCHORED  # the wrapper's own name for RE2's enum
+_NO_SPAN = (-1, -1)
+
+
 @dataclass(frozen=True)
 class Regex:
     """A compiled, folded pattern; ``search`` returns named captures from the original text."""
@@ -33,6 +37,7 @@ class Regex:
     pattern: str
     _compiled: Any = field(repr=False, compare=False)
     group_names: tuple[str, ...] = field(default=(), compare=False)
+    _groups: tuple[tuple[str, int], ...] = field(default=(), repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"Regex({self.pattern!r})"
@@ -40,7 +45,7 @@ class Regex:
     def __reduce__(self) -> tuple[Any, ...]:
         # A compiled RE2 object cannot be pickled: a cached rule set keeps the pattern, and
         # the regex compiles again the first time it is used (see ``__getattr__``).
-        return (_uncompiled, (self.pattern, self.group_names))
+        return (_uncompiled, (self.pattern, self.group_names, self._groups))
 
     if not TYPE_CHECKING:  # kept from mypy, so a misspelt attribute stays a type error
 
@@ -52,25 +57,47 @@ class Regex:
             object.__setattr__(self, "_compiled", compiled)
             return compiled
 
+    @property
+    def folded_pattern(self) -> str:
+        """The pattern as RE2 compiled it (accents folded), for a set searched at once."""
+        return str(self._compiled.pattern)
+
     def search(self, text: FoldedText) -> dict[str, str] | None:
-        """Captures of the first match (groups that took part only), or None without a match."""
-        match = self._compiled.search(text.folded)
-        if match is None:
+        """Captures of the first match (groups that took part only), or None without a match.
+
+        RE2 reads the text's UTF-8 bytes, encoded once per text rather than once per search
+        (as the wrapper's ``search`` does); byte offsets are turned back into characters.
+        """
+        encoded = text.encoded
+        spans = self._compiled._regexp.Match(_UNANCHORED, encoded, 0, len(encoded))
+        if spans[0] == _NO_SPAN:
             return None
         captures: dict[str, str] = {}
-        for name, index in self._compiled.groupindex.items():
-            start, end = match.span(index)
-            if start >= 0:
-                value = text.original_span(start, end).strip()
-                if value:
-                    captures[name] = value
+        if not self._groups:
+            return captures
+        ascii_only = len(encoded) == len(text.folded)
+        for name, index in self._groups:
+            start, end = spans[index]
+            if start < 0:
+                continue
+            if not ascii_only:
+                start, end = _characters(encoded, start), _characters(encoded, end)
+            value = text.original_span(start, end).strip()
+            if value:
+                captures[name] = value
         return captures
+
+
+def _characters(encoded: bytes, offset: int) -> int:
+    """How many characters the first ``offset`` bytes of ``encoded`` hold."""
+    return len(encoded[:offset].decode("utf-8"))
 
 
 def compile_regex(pattern: str) -> Regex:
     """Compile ``pattern`` for case- and accent-insensitive search; raises RegexError."""
     compiled = _compile(pattern)
-    return Regex(pattern, compiled, tuple(compiled.groupindex))
+    groups = tuple(compiled.groupindex.items())
+    return Regex(pattern, compiled, tuple(name for name, _ in groups), groups)
 
 
 def _compile(pattern: str) -> Any:
@@ -83,9 +110,12 @@ def _compile(pattern: str) -> Any:
         raise RegexError(str(reason)) from exc
 
 
-def _uncompiled(pattern: str, group_names: tuple[str, ...]) -> Regex:
+def _uncompiled(
+    pattern: str, group_names: tuple[str, ...], groups: tuple[tuple[str, int], ...]
+) -> Regex:
     """A regex that compiles on first use: its pattern compiled before it was cached."""
     regex = object.__new__(Regex)
     object.__setattr__(regex, "pattern", pattern)
     object.__setattr__(regex, "group_names", group_names)
+    object.__setattr__(regex, "_groups", groups)
     return regex

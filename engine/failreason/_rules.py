@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from failreason._concepts import Vocabulary
 from failreason._errors import Location, Problem, RuleFileError, RulesDirectoryError
 from failreason._example_specs import Example, read_examples, unknown_example_rules
 from failreason._extract import Profile, load_profile
+from failreason._index import RuleIndex
 from failreason._match import All, Matcher, OneOf
 from failreason._not_examples import NotExample, read_not_examples, unknown_rule_problems
 from failreason._readfile import UnreadableFileError, read_text_file
@@ -90,6 +92,11 @@ class RuleSet:
     job_failure_types: Mapping[str, str] = field(default_factory=dict)
     system_ids: SystemIds = field(default_factory=SystemIds)
     concepts: Vocabulary = field(default_factory=Vocabulary)  # the words `concept` may name
+
+    @cached_property
+    def index(self) -> RuleIndex:
+        """The rules indexed for the first-match walk (``_index``), built on first use."""
+        return RuleIndex(self.rules)
 
 
 class _Collector:
