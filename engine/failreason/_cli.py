@@ -22,9 +22,8 @@ from failreason import _sandbox_cli as sandbox_cli
 from failreason._cli_help import describe
 from failreason._cli_rules import register as register_rule_listing
 from failreason._cli_sources import engine_for_files, templates_for
-from failreason._concept_coverage import check_concepts
 from failreason._engine import Engine, Explanation
-from failreason._errors import FailreasonError, RuleFileError, RulesDirectoryError
+from failreason._errors import FailreasonError, RuleFileError
 from failreason._examples import Selection, run_examples
 from failreason._exits import (
     CANNOT_RUN,
@@ -37,6 +36,7 @@ from failreason._exits import (
     silence,
 )
 from failreason._jsonl import BadLine, dumps, json_lines, use_utf8
+from failreason._lint import format_text, lint
 from failreason._load import load
 from failreason._schema import rule_file_schema
 from failreason._score import format_score, row_problem, score
@@ -279,38 +279,17 @@ def _format_explanation(number: int, explanation: Explanation, reports: list[Rul
 
 
 def _lint(args: argparse.Namespace, out: IO[str]) -> int:
-    """Exit 1 when the files have problems (printed on stdout, as ruff does), 2 when a
-    directory or file given is missing or cannot be read: then nothing was checked."""
-    try:
-        return _lint_checked(args, out)
-    except RulesDirectoryError:
-        raise
-    except RuleFileError as exc:
-        if any(problem.message.startswith(_UNREADABLE) for problem in exc.problems):
-            raise  # a file it could not read: not checked, so no verdict (status 2)
-        out.write(escaped_lines(f"{exc}\n"))
-        return SOME_FAILED
+    """Exit 1 when a finding is left (printed on stdout, as ruff does), 2 when a directory or
+    file given is missing or cannot be read: then nothing was checked."""
+    report = lint(lambda: _lint_engine(args))
+    out.write(escaped_lines(format_text(report)))
+    return OK if report.clean else SOME_FAILED
 
 
-_UNREADABLE = "cannot read the file"  # _readfile's message for an OSError
-
-
-def _lint_checked(args: argparse.Namespace, out: IO[str]) -> int:
+def _lint_engine(args: argparse.Namespace) -> Engine:
     if args.files and args.rules is not None:
         raise FailreasonError("give rule files or --rules DIR, not both")
-    engine = engine_for_files(args.files, args.templates) if args.files else _engine(args)
-    concepts = check_concepts(engine)  # the concept words and their examples (lint time only)
-    if concepts.problems:
-        raise RuleFileError(concepts.problems)
-    for warning in concepts.warnings:
-        out.write(escaped_lines(f"warning: {warning}\n"))
-    count = len(concepts.warnings)
-    found = f"{count} warning{'s' if count != 1 else ''}" if count else "no problems"
-    words = f"{len(concepts.words)} concept words, {len(concepts.examples)} concept examples"
-    out.write(
-        f"{len(engine.rules)} rules, {len(engine.systems)} system profiles, {words}: {found}\n"
-    )
-    return OK
+    return engine_for_files(args.files, args.templates) if args.files else _engine(args)
 
 
 def _test(args: argparse.Namespace, out: IO[str]) -> int:
