@@ -69,7 +69,7 @@ def test_a_word_no_example_exercises_is_a_located_warning(
     assert str(warning).startswith(f"{rules}/words.yaml:6:30:")
     assert "'kostnaðarstaður' (is) of 'dimension'" in str(warning)
     assert "add to concepts.examples" in str(warning)
-    assert main(["lint", "--rules", str(rules)]) == 0
+    assert main(["lint", "--rules", str(rules)]) == 1  # a warning is a finding: status 1
     out = capsys.readouterr().out
     assert f"{rules}/words.yaml:6:30: FR002 the object word" in out
     assert out.endswith(": 1 warning\n")

@@ -57,10 +57,10 @@ def unreachable(rules: Sequence[Rule], runs: Sequence[ExampleRun]) -> Iterator[F
         takers = Counter(run.decided_by for run in mine)
         if any(_layer(by_id, taker) < rule.layer for taker in takers):
             continue  # an earlier layer's rule took them: FR102, at that rule
-        count = len(mine)
         taken = ", ".join(f"{t!r} takes {n}" for t, n in takers.most_common())
-        examples = f"{count} example{'s' * (count > 1)}"
-        message = f"rule {rule_id!r} decides none of its {examples}: {taken}"
+        none = "does not decide its only example" if len(mine) == 1 else "decides none of its"
+        count = "" if len(mine) == 1 else f" {len(mine)} examples"
+        message = f"rule {rule_id!r} {none}{count}: {taken}"
         before = any(order.get(taker, len(rules)) < order[rule_id] for taker in takers)
         hint = (
             "a rule tried before it takes them: narrow that rule, or give this one a higher "
