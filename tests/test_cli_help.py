@@ -51,4 +51,7 @@ def test_lint_help_documents_its_three_exit_statuses(capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit):
         main(["lint", "--help"])
     exits = " ".join(capsys.readouterr().out.split("exit status:")[1].split())
-    assert exits == "0 no problem; 1 problems found (listed on stdout); 2 could not run"
+    assert exits == (
+        "0 no problem; 1 problems found (listed on stdout, in every --format); "
+        "2 could not run (the reason on stderr, nothing on stdout)"
+    )

@@ -73,7 +73,7 @@ def test_fr002_a_concept_word_no_example_exercises(write_rules: WriteRules, caps
     ]
 
 
-def test_fr005_a_concept_example_that_reads_otherwise(
+def test_fr001_a_concept_example_that_reads_otherwise(
     write_rules: WriteRules, capsys: Capsys
 ) -> None:
     """A concept example with the wrong state: an error, though the rules load."""
@@ -87,7 +87,7 @@ def test_fr005_a_concept_example_that_reads_otherwise(
     assert lint_lines(rules, capsys) == (
         1,
         [
-            f"{rules}/words.yaml:3:7: FR005 'Kontot 4000 finns inte' does not read as "
+            f"{rules}/words.yaml:3:7: FR001 'Kontot 4000 finns inte' does not read as "
             "account inactive"
         ],
     )
@@ -321,14 +321,14 @@ def test_a_silence_on_the_line_silences_it(write_rules: WriteRules, capsys: Caps
 
 
 def test_a_silence_two_lines_above_is_unused(write_rules: WriteRules, capsys: Capsys) -> None:
-    """Too far from the finding: the finding stays, and the silence is FR004."""
+    """Too far from the finding: the finding stays, and the silence is FR003."""
     comment = "  # failreason: ignore[FR104] our own wording\n\n"
     rules = write_rules(mine=RATE_LIMIT.format(comment=comment))
     status, lines = lint_lines(rules, capsys)
     assert status == 1
-    assert [line.split(": ")[1].split()[0] for line in lines] == ["FR004", "FR104"]
+    assert [line.split(": ")[1].split()[0] for line in lines] == ["FR003", "FR104"]
     assert lines[0] == (
-        f"{rules}/mine.yaml:2:3: FR004 the silence of FR104 silences nothing: there is no "
+        f"{rules}/mine.yaml:2:3: FR003 the silence of FR104 silences nothing: there is no "
         "FR104 finding on this line or the next; remove it"
     )
 
@@ -358,7 +358,7 @@ def test_unknown_codes_and_garbled_comments_are_findings(
             f"{rules}/mine.yaml:1:1: FR003 a failreason comment lint cannot read; write "
             "`# failreason: ignore[FR101] why` or `# failreason: ignore-file[FR107] why`",
             f"{rules}/mine.yaml:3:3: FR003 unknown code 'FR999' in a silence; silenceable "
-            "codes: FR002, FR005, FR101, FR102, FR103, FR104, FR105, FR106, FR107",
+            "codes: FR002, FR101, FR102, FR103, FR104, FR105, FR106, FR107",
         ],
     )
 

@@ -9,6 +9,7 @@ any other command); 3 an internal error; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -20,11 +21,18 @@ from failreason import _demo as demo
 from failreason import _report_cli as report_cli
 from failreason import _sandbox_cli as sandbox_cli
 from failreason._cli_help import describe
+from failreason._cli_output import (
+    add_format_options,
+    emit,
+    examples_report,
+    lint_report,
+    rule_files,
+)
 from failreason._cli_rules import register as register_rule_listing
 from failreason._cli_sources import engine_for_files, templates_for
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
-from failreason._examples import Selection, run_examples
+from failreason._examples import ExampleOutcome, Selection, run_examples
 from failreason._exits import (
     CANNOT_RUN,
     INTERNAL_ERROR,
@@ -126,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     lint = commands.add_parser("lint", help="check rule files and templates; list every problem")
     _engine_options(lint)
     lint.add_argument("files", nargs="*", metavar="FILE", help="rule files, as pre-commit passes")
+    add_format_options(lint)
     lint.set_defaults(run=_lint)
 
     test = commands.add_parser("test", help="run the examples written next to every rule")
@@ -140,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument(
         "--system", action="append", default=[], metavar="ID", help="only this system's rules"
     )
+    add_format_options(test)
     test.set_defaults(run=_test)
 
     report_cli.register(commands)
@@ -279,10 +289,14 @@ def _format_explanation(number: int, explanation: Explanation, reports: list[Rul
 
 
 def _lint(args: argparse.Namespace, out: IO[str]) -> int:
-    """Exit 1 when a finding is left (printed on stdout, as ruff does), 2 when a directory or
-    file given is missing or cannot be read: then nothing was checked."""
+    """Exit 1 when a finding is left (listed on stdout, as ruff does; warnings too), 2 when a
+    directory or file given is missing or cannot be read: then nothing was checked."""
     report = lint(lambda: _lint_engine(args))
-    out.write(escaped_lines(format_text(report)))
+    if args.format == "text":
+        text = escaped_lines(format_text(report))
+    else:
+        text = lint_report(args.format, report.findings, rule_files(args), failreason.__version__)
+    emit(text, args, out)
     return OK if report.clean else SOME_FAILED
 
 
@@ -305,6 +319,17 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
             "no examples match the paths, rules and systems given: "
             "`failreason test` without them runs every example"
         )
+    failed_total = sum(1 for outcome in outcomes if not outcome.passed)
+    if args.format == "text":
+        report = _examples_text(outcomes)
+    else:
+        report = examples_report(args.format, outcomes, failreason.__version__)
+    emit(report, args, out)
+    return SOME_FAILED if failed_total else OK
+
+
+def _examples_text(outcomes: list[ExampleOutcome]) -> str:
+    out = io.StringIO()
     per_file: dict[str, list[int]] = {}
     for outcome in outcomes:
         counts = per_file.setdefault(outcome.file, [0, 0])
@@ -315,7 +340,7 @@ def _test(args: argparse.Namespace, out: IO[str]) -> int:
         out.write(escaped_lines(f"{file}: {passed} passed, {failed} failed\n"))
     failed_total = sum(failed for _, failed in per_file.values())
     out.write(f"{len(outcomes) - failed_total} passed, {failed_total} failed\n")
-    return SOME_FAILED if failed_total else OK
+    return out.getvalue()
 
 
 def _rules_dir_of(paths: list[str]) -> str:

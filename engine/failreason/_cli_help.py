@@ -19,7 +19,14 @@ class Help(NamedTuple):
 
 
 _WIDTH = 78
-_RULE_EXITS = "0 no problem; 1 problems found (listed on stdout); 2 could not run"
+_RULE_EXITS = (
+    "0 no problem; 1 problems found (listed on stdout, in every --format); 2 could not run "
+    "(the reason on stderr, nothing on stdout)"
+)
+_FORMATS = (
+    " --format json, sarif (SARIF 2.1.0, for code scanning) or junit (JUnit XML, for CI "
+    "test reports) gives the same as one document for programs; -o FILE writes it there."
+)
 _ENVELOPES = (
     "JSON Lines, one raw-error envelope per line, e.g.\n"
     '  {"system": "xero", "stage": "export", "status": 400, "body": {...}}\n'
@@ -46,24 +53,24 @@ TEXTS: dict[str, Help] = {
         "Check rule files and templates, the built-in ones and yours, and list every "
         "finding, located (file:line:column) with its code (FR101: shadowing, overlap, "
         "replaced ids, catch-alls, extract profiles, empty files). Silence one in the file, "
-        "with a reason: `# failreason: ignore[FR101] why`.",
+        "with a reason: `# failreason: ignore[FR101] why`." + _FORMATS,
         "Rule files (*.yaml) named on the command line, as pre-commit passes them (each "
         "names the directory that holds it, which is checked whole), or --rules DIR; "
         "neither: the built-in rules. Templates: --templates DIR, else DIR/../templates.",
-        "failreason lint my-rules/acme.yaml   or   failreason lint --rules my-rules",
+        "failreason lint my-rules/*.yaml --format sarif -o lint.sarif",
         _RULE_EXITS,
     ),
     "test": Help(
         "Run the examples written next to every rule: each must be decided by the rule it "
         "names (its own by default) with the type, reason and retryable it states; near "
         "misses must not be. A failure shows why the rule did not decide, condition by "
-        "condition.",
+        "condition." + _FORMATS,
         "PATH... (rule files or directories: only their examples run), or --rules DIR; "
         "--rule ID and --system ID narrow further. Templates: --templates DIR, else "
         "DIR/../templates.",
-        "failreason test my-rules/   or   failreason test --rules my-rules --rule acme.tag",
-        "0 every example passed; 1 some failed; 2 could not run (missing directory, broken "
-        "rule files, filters that leave no example)",
+        "failreason test my-rules/ --format junit -o report.xml",
+        "0 every example passed; 1 some failed (in every --format); 2 could not run (missing "
+        "directory, broken rule files, filters that leave no example; nothing on stdout)",
     ),
     "coverage": Help(
         "Classify a file of unlabelled errors and count what the rules reach: hits per "

@@ -16,16 +16,14 @@ from failreason._errors import Location, Problem
 
 Severity = Literal["error", "warning"]
 
-# A rule file that does not load: YAML, schema, regex, template or reference problems.
+# A rule file that does not load: YAML, schema, regex, template or reference problems; also a
+# concept example that does not read as it states (the words it tests are wrong).
 LOAD_PROBLEM = "FR001"
 # A concept word (rules/concepts.yaml or a user ``concepts:`` block) no example exercises.
 UNEXERCISED_WORD = "FR002"
-# A ``# failreason: ignore[...]`` comment without a reason, with an unknown code, or garbled.
+# A ``# failreason: ignore[...]`` comment without a reason, with an unknown code, garbled, or
+# that silences nothing.
 BAD_SILENCE = "FR003"
-# A ``# failreason: ignore[...]`` comment that silences nothing.
-UNUSED_SILENCE = "FR004"
-# A concept example that does not read as the object, state and capture it states.
-CONCEPT_EXAMPLE = "FR005"
 # The shadowing and overlap checks (``_lint_shadowing``, ``_lint_files``): run only by lint.
 UNREACHABLE_RULE = "FR101"
 TAKES_BUILT_IN_EXAMPLES = "FR102"
@@ -36,11 +34,9 @@ EXTRACT_FINDS_NOTHING = "FR106"
 NO_RULES = "FR107"
 
 CODES: dict[str, str] = {
-    LOAD_PROBLEM: "a rule or template file does not load (YAML, schema, regex, template, id)",
+    LOAD_PROBLEM: "a rule or template file does not load, or a concept example reads otherwise",
     UNEXERCISED_WORD: "a concept word that no concept example exercises",
-    BAD_SILENCE: "a silencing comment without a reason, with an unknown code, or garbled",
-    UNUSED_SILENCE: "a silencing comment that silences nothing",
-    CONCEPT_EXAMPLE: "a concept example that does not read as it states",
+    BAD_SILENCE: "a silence without a reason, with an unknown code, garbled, or silencing nothing",
     UNREACHABLE_RULE: "a rule that decides none of its own examples",
     TAKES_BUILT_IN_EXAMPLES: "a rule that takes examples of built-in (later-layer) rules",
     ORDER_DECIDES: "two rules of one priority in different files match an example differently",
@@ -52,7 +48,7 @@ CODES: dict[str, str] = {
 """Every code lint may print, with what it means: for ``docs/rules.md`` and SARIF's rules."""
 
 # Codes a comment may silence: a file that does not load, or a broken silence, cannot be.
-SILENCEABLE = frozenset(CODES) - {LOAD_PROBLEM, BAD_SILENCE, UNUSED_SILENCE}
+SILENCEABLE = frozenset(CODES) - {LOAD_PROBLEM, BAD_SILENCE}
 
 
 @dataclass(frozen=True)

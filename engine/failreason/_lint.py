@@ -2,9 +2,10 @@
 
 The rules are loaded (a file that does not load is FR001, or FR107 when it declares
 nothing, and nothing else is checked then); then the concept words and examples are checked
-(FR002, FR005) and the checks only lint runs: the rules' examples classified once for
-shadowing and overlap (FR101-FR103, FR105), replaced ids (FR104), extract sources that find
-nothing (FR106). ``_findings.CODES`` lists every code.
+(FR002; an example that reads otherwise is FR001) and the checks only lint runs: the rules'
+examples classified once for shadowing and overlap (FR101-FR103, FR105), replaced ids
+(FR104), extract profiles that miss their system's message (FR106). ``_findings.CODES``
+lists every code.
 
 Silencing, in the rule file, like ruff's ``noqa``; a reason is required::
 
@@ -16,8 +17,8 @@ Silencing, in the rule file, like ruff's ``noqa``; a reason is required::
 ``ignore[CODES] reason`` on the finding's line or the line just above it silences those
 codes there; ``ignore-file[CODES] reason`` anywhere in the file silences them in the whole
 file; several codes are separated by commas (``ignore[FR101,FR103] why``). A silence without
-a reason or naming an unknown code is FR003, one that silences nothing FR004; FR001, FR003
-and FR004 cannot be silenced. A file that declares nothing loads only when silenced so.
+a reason, naming an unknown code or silencing nothing is FR003; FR001 and FR003 cannot be
+silenced. A file that declares nothing loads only when silenced so.
 
 Exit status (the command's): 0 when no finding is left, 1 when any is (errors or warnings);
 2 when lint could not run (a missing directory, an unreadable file), raised to the caller.
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from failreason._concept_coverage import check_concepts
 from failreason._engine import Engine
 from failreason._errors import RuleFileError, RulesDirectoryError
-from failreason._findings import CONCEPT_EXAMPLE, UNEXERCISED_WORD, Finding
+from failreason._findings import UNEXERCISED_WORD, Finding
 from failreason._lint_examples import run_all
 from failreason._lint_extract import missed_messages
 from failreason._lint_files import RuleFile, empty_files, replaced_rules, rule_files
@@ -81,7 +82,7 @@ def lint(load_engine: Callable[[], Engine]) -> LintReport:
     layers = engine._layers
     files = rule_files(layers)
     concepts = check_concepts(engine)
-    findings = [Finding.from_problem(p, CONCEPT_EXAMPLE) for p in concepts.problems]
+    findings = [Finding.from_problem(problem) for problem in concepts.problems]
     findings += [
         Finding(UNEXERCISED_WORD, "warning", w.location, w.message, w.hint, w.path)
         for w in concepts.warnings
@@ -119,7 +120,7 @@ def _silenced(
     """The findings left after the files' silences, and how many were silenced.
 
     With the user's rules the built-ins' silences still apply, but only the user's are
-    judged (FR003, FR004): a built-in silence is the built-ins' business, checked by
+    judged (FR003): a built-in silence is the built-ins' business, checked by
     ``failreason lint`` alone.
     """
     user = any(file.layer < built_in for file in files)

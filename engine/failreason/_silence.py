@@ -18,7 +18,6 @@ from failreason._findings import (
     BAD_SILENCE,
     CODES,
     SILENCEABLE,
-    UNUSED_SILENCE,
     Finding,
 )
 
@@ -125,4 +124,4 @@ def _judge(silence: Silence, used: set[str]) -> Iterator[Finding]:
         elif code not in used:
             where = "in this file" if silence.whole_file else "on this line or the next"
             message = f"the silence of {code} silences nothing: there is no {code} finding {where}"
-            yield Finding(UNUSED_SILENCE, "warning", at, message, "remove it")
+            yield Finding(BAD_SILENCE, "warning", at, message, "remove it")
