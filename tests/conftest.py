@@ -35,6 +35,15 @@ def write_rules(tmp_path: Path) -> WriteRules:
     return write
 
 
+@pytest.fixture(autouse=True)
+def no_configured_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's FAILREASON_RULES or FAILREASON_TEMPLATES must not reach the tests: the
+    commands they run would load those rules too. (The repository's own pyproject.toml has
+    no [tool.failreason]; tests/test_config.py checks that.)"""
+    monkeypatch.delenv("FAILREASON_RULES", raising=False)
+    monkeypatch.delenv("FAILREASON_TEMPLATES", raising=False)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

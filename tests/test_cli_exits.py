@@ -416,7 +416,8 @@ def test_ctrl_c_in_any_command_exits_130_quietly(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_cli, "load", interrupted)
+    monkeypatch.setattr(_cli, "engine_for", interrupted)
+    monkeypatch.setattr(_cli, "lint_engine", interrupted)
     monkeypatch.setattr(_cli, "rule_file_schema", interrupted)
     monkeypatch.setattr("failreason._demo.load", interrupted)
     assert main([command]) == 130

@@ -123,7 +123,7 @@ def run_in_process(data: bytes) -> tuple[bytes, int]:
     with (
         mock.patch.object(sys, "stdin", stdin),
         mock.patch.object(sys, "stdout", out),
-        mock.patch.object(_cli, "load", return_value=ENGINE),
+        mock.patch.object(_cli, "engine_for", return_value=ENGINE),
         mock.patch.dict(os.environ, environ, clear=True),
     ):
         status = _cli.main(["classify"])

@@ -115,3 +115,30 @@ def test_the_text_table_shows_each_part(tmp_path: Path, capsys: pytest.CaptureFi
 def test_an_unreadable_file_cannot_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["coverage", str(tmp_path / "missing.jsonl")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_text_lists_never_hit_rules_only_of_the_input_systems_and_generic_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file of xero errors: xero's and the generic rules listed, other packs only counted."""
+    assert main(["coverage", str(write_errors(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "  rules/generic.yaml: " in out
+    assert "  rules/fortnox.yaml: " not in out
+    hidden = re.search(r"^  and (\d+) more, in packs for systems not in the input", out, re.M)
+    assert hidden is not None
+    assert int(hidden.group(1)) > 100
+    status, report = run_json(capsys, str(write_errors(tmp_path)))
+    assert status == 0
+    assert "rules/fortnox.yaml" in report["never_hit"]  # type: ignore[operator]
+
+
+def test_the_text_says_when_nothing_fell_to_the_fallback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "decided.jsonl"
+    path.write_text(json.dumps(ENVELOPES[0]) + "\n", encoding="utf-8")
+    assert main(["coverage", str(path)]) == 0
+    assert (
+        "(none: every error was decided by a rule before the fallback)" in capsys.readouterr().out
+    )

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from failreason._cli_sources import engine_for, engine_options, settings_of
 from failreason._coverage import coverage, format_coverage
 from failreason._errors import FailreasonError
 from failreason._exits import OK, SOME_FAILED
 from failreason._jsonl import dumps, use_utf8
-from failreason._load import load
 from failreason._suggest import render_draft, suggest
 from failreason._terminal import escaped_lines
 
@@ -49,13 +49,12 @@ def register(commands: Any) -> None:
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", metavar="DIR", help="your rule files, tried before built-ins")
-    parser.add_argument("--templates", metavar="DIR", help="your templates, found first")
+    engine_options(parser)
     parser.add_argument("input", metavar="ERRORS.jsonl|-")
 
 
 def _coverage(args: argparse.Namespace, out: IO[str]) -> int:
-    tally = coverage(load(args.rules, args.templates), args.input)
+    tally = coverage(engine_for(settings_of(args)), args.input)
     if args.format == "json":
         use_utf8(out)
         out.write(dumps(tally.to_json(), indent=2) + "\n")
@@ -65,14 +64,15 @@ def _coverage(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _suggest(args: argparse.Namespace, out: IO[str]) -> int:
-    draft = suggest(load(args.rules, args.templates), args.input)
+    draft = suggest(engine_for(settings_of(args)), args.input)
     text = render_draft(draft, args.input)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             raise FailreasonError(f"cannot write {args.output}: {exc.strerror}") from exc
-        out.write(f"{len(draft.rules)} draft rules written to {args.output}\n")
+        count = len(draft.rules)
+        out.write(f"{count} draft rule{'s' if count != 1 else ''} written to {args.output}\n")
     else:
         use_utf8(out)
         out.write(text)

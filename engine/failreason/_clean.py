@@ -53,11 +53,15 @@ def clean_text(text: str, *, escaped: bool = True) -> str:
     # <password> must not leave its text behind; invisible characters go first, so they
     # cannot hide a secret's name from redaction.
     text = redact_markup(visible(text[:MAX_MESSAGE_CHARS]))
-    if escaped:
+    # Each pattern below starts with a character checked for first: most messages have none.
+    if escaped and "<" in text:
         text = _TAG.sub(" ", text)
-    text = _LITERAL_ESCAPES.sub(" ", text).replace('\\"', '"')
-    text = _JSON_OPEN.sub("", text)
-    text = _JSON_CLOSE.sub("", text)
+    if "\\" in text:
+        text = _LITERAL_ESCAPES.sub(" ", text).replace('\\"', '"')
+    if "{" in text or "[" in text:
+        text = _JSON_OPEN.sub("", text)
+    if "}" in text or "]" in text:
+        text = _JSON_CLOSE.sub("", text)
     if escaped:
         # A "<" still here opens no tag the source meant; NUL (removed by visible above, and
         # never produced by decoding) keeps it apart from the ones decoding makes.

@@ -12,6 +12,7 @@ import argparse
 import io
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -29,7 +30,13 @@ from failreason._cli_output import (
     rule_files,
 )
 from failreason._cli_rules import register as register_rule_listing
-from failreason._cli_sources import engine_for_files, templates_for
+from failreason._cli_sources import (
+    engine_for,
+    engine_options,
+    lint_engine,
+    settings_of,
+    within,
+)
 from failreason._engine import Engine, Explanation
 from failreason._errors import FailreasonError, RuleFileError
 from failreason._examples import ExampleOutcome, Selection, run_examples
@@ -45,7 +52,6 @@ from failreason._exits import (
 )
 from failreason._jsonl import BadLine, dumps, json_lines, use_utf8
 from failreason._lint import format_text, lint
-from failreason._load import load
 from failreason._schema import rule_file_schema
 from failreason._score import format_score, row_problem, score
 from failreason._terminal import escaped, escaped_lines
@@ -109,16 +115,14 @@ def _parser() -> argparse.ArgumentParser:
     classify = commands.add_parser(
         "classify", help="classify raw errors, one JSON envelope per line, to JSON Lines"
     )
-    _engine_options(classify)
-    _strict_option(classify)
+    engine_options(classify, strict=True)
     classify.add_argument("input", nargs="?", default="-", metavar="FILE|-")
     classify.set_defaults(run=_classify)
 
     explain = commands.add_parser(
         "explain", help="show which rules each raw error met, and why the winner won"
     )
-    _engine_options(explain)
-    _strict_option(explain)
+    engine_options(explain, strict=True)
     explain.add_argument("input", nargs="?", default="-", metavar="FILE|-")
     explain.add_argument(
         "--rule", metavar="ID", help="show why this rule held or failed, condition by condition"
@@ -132,13 +136,13 @@ def _parser() -> argparse.ArgumentParser:
     explain.set_defaults(run=_explain)
 
     lint = commands.add_parser("lint", help="check rule files and templates; list every problem")
-    _engine_options(lint)
+    engine_options(lint)
     lint.add_argument("files", nargs="*", metavar="FILE", help="rule files, as pre-commit passes")
     add_format_options(lint)
     lint.set_defaults(run=_lint)
 
     test = commands.add_parser("test", help="run the examples written next to every rule")
-    _engine_options(test)
+    engine_options(test)
     test.add_argument(
         "paths",
         nargs="*",
@@ -160,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     scoring = commands.add_parser(
         "score", help="measure accuracy on labelled errors (JSON Lines with input and accept)"
     )
-    _engine_options(scoring)
+    engine_options(scoring)
     scoring.add_argument("input", metavar="FILE|-")
     scoring.add_argument("--format", choices=("text", "json"), default="text")
     scoring.add_argument(
@@ -175,22 +179,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", metavar="DIR", help="your rule files, tried before built-ins")
-    parser.add_argument("--templates", metavar="DIR", help="your templates, found first")
-
-
-def _strict_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--strict",
-        action="store_true",
-        help="an ambiguous or misspelt system id or validation code fails its line",
-    )
-
-
 def _engine(args: argparse.Namespace) -> Engine:
-    templates = templates_for(args.rules, args.templates)  # DIR/../templates when not given
-    return load(args.rules, templates, strict=getattr(args, "strict", False))
+    return engine_for(settings_of(args))  # DIR/../templates when no templates are set
 
 
 _JSON_KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
@@ -291,7 +281,7 @@ def _format_explanation(number: int, explanation: Explanation, reports: list[Rul
 def _lint(args: argparse.Namespace, out: IO[str]) -> int:
     """Exit 1 when a finding is left (listed on stdout, as ruff does; warnings too), 2 when a
     directory or file given is missing or cannot be read: then nothing was checked."""
-    report = lint(lambda: _lint_engine(args))
+    report = lint(lambda: lint_engine(args))
     if args.format == "text":
         text = escaped_lines(format_text(report))
     else:
@@ -300,16 +290,12 @@ def _lint(args: argparse.Namespace, out: IO[str]) -> int:
     return OK if report.clean else SOME_FAILED
 
 
-def _lint_engine(args: argparse.Namespace) -> Engine:
-    if args.files and args.rules is not None:
-        raise FailreasonError("give rule files or --rules DIR, not both")
-    return engine_for_files(args.files, args.templates) if args.files else _engine(args)
-
-
 def _test(args: argparse.Namespace, out: IO[str]) -> int:
-    if args.paths and args.rules is None:
-        args.rules = _rules_dir_of(args.paths)  # `failreason test my-rules/` loads them too
-    engine = _engine(args)
+    settings = settings_of(args)
+    if args.paths and args.rules is None and not within(args.paths, settings.rules):
+        # `failreason test my-rules/` loads them too, in place of the configured directories
+        settings = replace(settings, rules=(_rules_dir_of(args.paths),))
+    engine = engine_for(settings)
     for rule_id in args.rule:
         find_rule(engine, rule_id)  # a misspelt id must not pass as "0 examples, 0 failed"
     selection = Selection(tuple(args.paths), frozenset(args.rule), frozenset(args.system))

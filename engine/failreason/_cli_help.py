@@ -33,11 +33,20 @@ _ENVELOPES = (
     "from FILE, or standard input when FILE is - or left out."
 )
 
+_CONFIGURED = (
+    "Your rules: --rules DIR (repeat it for several, tried in order), else "
+    "FAILREASON_RULES (paths joined by the path separator), else [tool.failreason] rules in "
+    "the closest pyproject.toml; templates likewise from --templates, FAILREASON_TEMPLATES "
+    "or [tool.failreason] templates, else DIR/../templates. --isolated: neither variable "
+    "nor file."
+)
+_ENGINE_INPUT = f"{_ENVELOPES}\n{_CONFIGURED}"
+
 TEXTS: dict[str, Help] = {
     "classify": Help(
         "Classify raw accounting-system errors into Pleo failure reasons, one JSON record "
         "per input line, in order (failureReasonType, failureReason, rule, retryable).",
-        _ENVELOPES,
+        _ENGINE_INPUT,
         "failreason classify errors.jsonl --rules my-rules",
         "0 every line classified; 1 some lines malformed (an error record in their place); "
         "2 could not run (bad usage, unreadable input, broken rule files)",
@@ -45,7 +54,7 @@ TEXTS: dict[str, Help] = {
     "explain": Help(
         "Show, for each raw error, the signal read from it, the rules that matched, where "
         "they are written, what they captured, and the reason given.",
-        _ENVELOPES,
+        _ENGINE_INPUT,
         "echo '{\"status\": 429}' | failreason explain",
         "0 every line explained; 1 some lines malformed; 2 could not run",
     ),
@@ -55,8 +64,9 @@ TEXTS: dict[str, Help] = {
         "replaced ids, catch-alls, extract profiles, empty files). Silence one in the file, "
         "with a reason: `# failreason: ignore[FR101] why`." + _FORMATS,
         "Rule files (*.yaml) named on the command line, as pre-commit passes them (each "
-        "names the directory that holds it, which is checked whole), or --rules DIR; "
-        "neither: the built-in rules. Templates: --templates DIR, else DIR/../templates.",
+        "names the directory that holds it, which is checked whole; inside the configured "
+        "directories, all of those are), or --rules DIR; neither: the configured rules, or "
+        f"the built-in ones.\n{_CONFIGURED}",
         "failreason lint my-rules/*.yaml --format sarif -o lint.sarif",
         _RULE_EXITS,
     ),
@@ -65,9 +75,9 @@ TEXTS: dict[str, Help] = {
         "names (its own by default) with the type, reason and retryable it states; near "
         "misses must not be. A failure shows why the rule did not decide, condition by "
         "condition." + _FORMATS,
-        "PATH... (rule files or directories: only their examples run), or --rules DIR; "
-        "--rule ID and --system ID narrow further. Templates: --templates DIR, else "
-        "DIR/../templates.",
+        "PATH... (rule files or directories: only their examples run; outside the configured "
+        "directories, their own directory is loaded), or --rules DIR; --rule ID and "
+        f"--system ID narrow further.\n{_CONFIGURED}",
         "failreason test my-rules/ --format junit -o report.xml",
         "0 every example passed; 1 some failed (in every --format); 2 could not run (missing "
         "directory, broken rule files, filters that leave no example; nothing on stdout)",
@@ -76,7 +86,7 @@ TEXTS: dict[str, Help] = {
         "Classify a file of unlabelled errors and count what the rules reach: hits per "
         "rule, rules never hit, the fallback's share per system and its most frequent "
         "messages.",
-        _ENVELOPES,
+        _ENGINE_INPUT,
         "failreason coverage production-errors.jsonl --format json",
         "0 every line counted; 1 some lines could not be read (named on stderr); 2 could not run",
     ),
@@ -84,14 +94,15 @@ TEXTS: dict[str, Help] = {
         "Group the errors only the fallback decided into message templates and write a "
         "draft rule file: one rule per template, its values as named captures, its samples "
         "as examples, a suggested type to confirm.",
-        _ENVELOPES,
+        _ENGINE_INPUT,
         "failreason suggest production-errors.jsonl -o my-rules/draft.yaml",
         "0 draft written; 1 some lines could not be read (named on stderr); 2 could not run "
         "(including an -o file that cannot be written)",
     ),
     "score": Help(
         "Measure accuracy on labelled errors: the share whose failure type is accepted.",
-        'JSON Lines from FILE (or - for stdin), each {"input": ENVELOPE, "accept": [TYPE, ...]}.',
+        'JSON Lines from FILE (or - for stdin), each {"input": ENVELOPE, "accept": [TYPE, ...]}.'
+        f"\n{_CONFIGURED}",
         "failreason score labelled.jsonl --min 0.95",
         "0 the share is at least --min; 1 below it; 2 could not run (malformed row)",
     ),
@@ -104,14 +115,15 @@ TEXTS: dict[str, Help] = {
     "rules": Help(
         "List the rules in force, yours first, then the built-in ones, in the order they "
         "are tried: id, file:line, type, systems and description.",
-        "--rules DIR adds your rule files (*.yaml); without it, the built-in rules.",
+        "none; the text ends with the configuration file and where your rules came from.\n"
+        f"{_CONFIGURED}",
         "failreason rules --format json | jq '.[].id'",
         "0 listed; 2 could not run (missing directory, broken rule files)",
     ),
     "show": Help(
         "Print one rule as written in its file (its YAML block, with its examples), "
         "headed by where it is.",
-        "a rule id, e.g. xero.account-archived; --rules DIR to look in your rules too.",
+        f"a rule id, e.g. xero.account-archived, looked for in your rules too.\n{_CONFIGURED}",
         "failreason show common.tax-code-unknown",
         "0 shown; 2 no such rule (with the closest ids) or could not run",
     ),

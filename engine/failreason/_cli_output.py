@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from failreason._cli_sources import RULE_SUFFIXES, rule_directories
+from failreason._cli_sources import RULE_SUFFIXES, lint_directories
 from failreason._errors import FailreasonError
 from failreason._examples import ExampleOutcome
 from failreason._findings import Finding
@@ -74,10 +74,7 @@ def emit(report: str, args: argparse.Namespace, out: IO[str]) -> None:
 def rule_files(args: argparse.Namespace) -> list[str]:
     """The rule files lint reads for ``args`` (``files`` or ``--rules``, then the built-in
     ones), as its findings name them: found on disk, so also when the files do not load."""
-    if args.files:
-        user = [(Path(d), d) for d in rule_directories(args.files) if not _builtin(d)]
-    else:
-        user = [(Path(args.rules), str(args.rules))] if args.rules is not None else []
+    user = [(Path(d), d) for d in lint_directories(args)]
     shown: list[str] = []
     for directory, display in [*user, (builtin_dir("rules"), "rules")]:
         paths = sorted(p for p in directory.rglob("*") if p.suffix in RULE_SUFFIXES)

@@ -14,10 +14,10 @@ import difflib
 from pathlib import Path
 from typing import IO, Any
 
-from failreason._cli_sources import templates_for
+from failreason._cli_sources import engine_for, engine_options, settings_of
+from failreason._engine import Engine
 from failreason._errors import FailreasonError
 from failreason._jsonl import dumps, use_utf8
-from failreason._load import builtin_dir, load
 from failreason._rules import Rule
 from failreason._terminal import escaped, escaped_lines
 
@@ -28,24 +28,13 @@ _HEADLINE_CHARS = 72
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``rules`` and ``show``; running one calls ``args.run(args, stdout)``."""
     listing = commands.add_parser("rules", help="list the rules in force, built-in ones too")
-    _rules_option(listing)
+    engine_options(listing)
     listing.add_argument("--format", choices=("text", "json"), default="text")
     listing.set_defaults(run=list_rules)
     show = commands.add_parser("show", help="print one rule as written, with its examples")
     show.add_argument("rule_id", metavar="ID", help="the rule's id, e.g. xero.account-archived")
-    _rules_option(show)
+    engine_options(show)
     show.set_defaults(run=show_rule)
-
-
-def _rules_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", metavar="DIR", help="your rule files, tried before built-ins")
-    parser.add_argument(
-        "--templates", metavar="DIR", help="your templates (default DIR/../templates)"
-    )
-
-
-def _rules_in_force(args: argparse.Namespace) -> tuple[Rule, ...]:
-    return load(args.rules, templates_for(args.rules, args.templates)).rules
 
 
 def rule_record(rule: Rule) -> dict[str, Any]:
@@ -63,8 +52,10 @@ def rule_record(rule: Rule) -> dict[str, Any]:
 
 
 def list_rules(args: argparse.Namespace, out: IO[str]) -> int:
-    """Print every rule in force, as aligned text or a JSON array."""
-    rules = _rules_in_force(args)
+    """Print every rule in force, as aligned text or a JSON array; the text ends with the
+    settings that chose the user's rules (where they came from), when any are set."""
+    settings = settings_of(args)
+    rules = engine_for(settings).rules
     if args.format == "json":
         use_utf8(out)
         out.write(dumps([rule_record(rule) for rule in rules], indent=2) + "\n")
@@ -79,6 +70,7 @@ def list_rules(args: argparse.Namespace, out: IO[str]) -> int:
         about = _headline(rule.description) if rule is not None else "description"
         out.write(escaped(f"{cells}  {about}".rstrip()) + "\n")
     out.write(f"{len(rules)} rules\n")
+    out.write(escaped_lines("".join(f"{line}\n" for line in settings.describe())))
     return 0
 
 
@@ -94,27 +86,24 @@ def _systems(rule: Rule) -> str:
 
 def show_rule(args: argparse.Namespace, out: IO[str]) -> int:
     """Print the rule ``args.rule_id`` as written in its file, headed by its location."""
-    rules = _rules_in_force(args)
-    by_id = {rule.id: rule for rule in rules}
+    engine = engine_for(settings_of(args))
+    by_id = {rule.id: rule for rule in engine.rules}
     rule = by_id.get(args.rule_id)
     if rule is None:
         close = difflib.get_close_matches(args.rule_id, list(by_id), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else "; `failreason rules` lists them"
         raise FailreasonError(f"no rule has the id {args.rule_id!r}{hint}")
-    block = rule_block(_source_file(rule, args.rules), rule.location.line)
+    block = rule_block(_source_file(engine, rule), rule.location.line)
     out.write(escaped_lines(f"# {rule.location}\n{block}"))
     return 0
 
 
-def _source_file(rule: Rule, rules_dir: str | None) -> Path:
+def _source_file(engine: Engine, rule: Rule) -> Path:
     """The file a rule's location names, through the display name of its layer."""
-    shown = rule.location.file
-    layers = [(rules_dir, Path(rules_dir))] if rules_dir is not None else []
-    layers.append(("rules", builtin_dir("rules")))
-    for display, directory in layers[rule.layer : rule.layer + 1]:
-        if display is not None and shown.startswith(f"{display}/"):
-            return directory / shown[len(display) + 1 :]
-    raise FailreasonError(f"cannot find the file of rule {rule.id!r} ({shown})")
+    path = engine.rule_path(rule)
+    if path is None:
+        raise FailreasonError(f"cannot find the file of rule {rule.id!r} ({rule.location.file})")
+    return path
 
 
 def rule_block(path: Path, line: int) -> str:

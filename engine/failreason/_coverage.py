@@ -81,6 +81,8 @@ class Coverage:
     errors: int = 0
     hits: Counter[str] = field(default_factory=Counter)
     never_hit: dict[str, list[str]] = field(default_factory=dict)  # file → rule ids
+    # file → the systems its rules are for, None when one of them is generic (text view only)
+    rule_files: dict[str, frozenset[str] | None] = field(default_factory=dict)
     per_system: dict[str, list[int]] = field(default_factory=dict)  # system → [fallback, all]
     fallback_messages: Counter[str] = field(default_factory=Counter)
     bad_lines: dict[int, str] = field(default_factory=dict)
@@ -116,7 +118,20 @@ def coverage(engine: Engine, name: str) -> Coverage:
             tally.fallback_messages[mask(decided.message) or NO_MESSAGE] += 1
     tally.per_system = dict(per_system)
     tally.never_hit = _never_hit(engine, tally.hits)
+    tally.rule_files = _rule_files(engine)
     return tally
+
+
+def _rule_files(engine: Engine) -> dict[str, frozenset[str] | None]:
+    files: dict[str, frozenset[str] | None] = {}
+    for rule in engine.rules:
+        file = rule.location.file
+        known = files.get(file, frozenset())
+        if not rule.systems or known is None:
+            files[file] = None
+        else:
+            files[file] = known | rule.systems
+    return files
 
 
 def _never_hit(engine: Engine, hits: Counter[str]) -> dict[str, list[str]]:
@@ -134,14 +149,32 @@ def format_coverage(tally: Coverage) -> str:
     lines += ["fallback share by system", *_shares(tally.per_system), ""]
     lines.append(f"most frequent fallback messages (top {TOP_MESSAGES}, <*> marks a value)")
     lines += [f"{n:>4}  {m}" for m, n in tally.fallback_messages.most_common(TOP_MESSAGES)]
+    if not tally.fallback_messages:
+        lines.append("     (none: every error was decided by a rule before the fallback)")
     never = sum(len(ids) for ids in tally.never_hit.values())
     lines += ["", f"rules never hit: {never}"]
+    shown = _files_in_play(tally)
     for file, ids in tally.never_hit.items():
-        lines.append(f"  {file}: {', '.join(ids)}")
+        if file in shown:
+            lines.append(f"  {file}: {', '.join(ids)}")
+    hidden = sum(len(ids) for file, ids in tally.never_hit.items() if file not in shown)
+    if hidden:  # a pack for a system the file has no error of: listing it helps nobody
+        lines.append(
+            f"  and {hidden} more, in packs for systems not in the input (all: --format json)"
+        )
     if tally.bad_lines:
         lines += ["", "unreadable lines"]
         lines += [f"  line {n}: {why}" for n, why in sorted(tally.bad_lines.items())]
     return "\n".join(lines) + "\n"
+
+
+def _files_in_play(tally: Coverage) -> set[str]:
+    """Files with a rule that decided, or a rule for no system or a system of the input."""
+    return {
+        file
+        for file, systems in tally.rule_files.items()
+        if systems is None or systems & tally.per_system.keys()
+    }
 
 
 def _shares(per_system: dict[str, list[int]]) -> Iterable[str]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from failreason._body import parse_body
 from failreason._bounds import MAX_CODES
+from failreason._cache import CacheInfo, ResultCache, default_size
 from failreason._clean import final_reason, join_messages, truncate
 from failreason._concepts import Vocabulary
 from failreason._envelope import to_envelope
@@ -66,7 +67,12 @@ class Engine:
     """Classifies raw errors with an ordered rule set; build one with ``failreason.load()``."""
 
     def __init__(
-        self, rule_set: RuleSet, layers: Sequence[Layer] = (), *, strict: bool = False
+        self,
+        rule_set: RuleSet,
+        layers: Sequence[Layer] = (),
+        *,
+        strict: bool = False,
+        cache_size: int | None = None,
     ) -> None:
         # Rules, profiles and job types are one immutable snapshot behind one attribute:
         # reload() replaces it whole, and each classify reads it once (see _pinned).
@@ -74,6 +80,8 @@ class Engine:
         self._layers = tuple(layers)  # where the rule set came from, for reload()
         self._reload_lock = threading.Lock()
         self._strict = strict
+        # Shared by the copies _pinned() makes; None: $FAILREASON_CACHE_SIZE, else the default.
+        self._results = ResultCache(default_size() if cache_size is None else cache_size)
 
     @property
     def strict(self) -> bool:
@@ -117,6 +125,7 @@ class Engine:
             raise FailreasonError("this engine was not loaded from directories: use load()")
         with self._reload_lock:  # two reloads at once: the later one wins, not the slower
             self._snapshot = load_rule_set(list(self._layers))
+            self._results.clear()  # entries of the old rules would never count again anyway
 
     def rule_path(self, rule: Rule) -> Path | None:
         """The file ``rule`` was read from, or None when this engine was not loaded from files."""
@@ -147,8 +156,22 @@ class Engine:
         """Systems whose error bodies the engine knows how to read."""
         return tuple(sorted(self._profiles))
 
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses, entries and capacity of the result cache (``load(cache_size=...)``)."""
+        return self._results.info()
+
     def classify(self, raw: object, **context: Any) -> Classification:
-        """Pleo's failure reason for ``raw``; ``context`` fills envelope keys ``raw`` lacks."""
+        """Pleo's failure reason for ``raw``; ``context`` fills envelope keys ``raw`` lacks.
+
+        Results of plain-dict envelopes are remembered (see ``cache_info``): the same envelope
+        again, under the same rules, gives the same Classification without classifying.
+        """
+        # A result is filed under the rules read first; if reload() swaps them before the
+        # pinned copy is made, that entry is never served (its rules are no longer in force).
+        rules = self._snapshot
+        return self._results.through(raw, context, rules, lambda: self._classify(raw, context))
+
+    def _classify(self, raw: object, context: Mapping[str, Any]) -> Classification:
         engine = self._pinned()  # one rule set for the whole call, even while reload() runs
         signal = engine.signal(raw, **context)
         for step in engine._try_rules(signal):
@@ -243,8 +266,11 @@ def _render(rule: Rule, signal: Signal, captures: Mapping[str, str]) -> str:
     # The message in it was cleaned already, and any braces left are the accounting system's
     # own text, which Pleo must see as it was written; the final sanitiser only removes what
     # no reader should get (it runs again when the Classification is built: it is idempotent).
-    rendered = rule.template.render(template_context(signal, captures))
-    text = final_reason(redact(final_reason(rendered)))
+    # Redacted once more, as the template's words could complete a secret's shape; except
+    # when the reason is one of the messages, each redacted already (redact is idempotent).
+    text = final_reason(rule.template.render(template_context(signal, captures)))
+    if text not in signal.messages:
+        text = final_reason(redact(text))
     if not text:
         raise RenderError(f"template {rule.template.name!r} rendered an empty reason")
     return text

@@ -55,7 +55,7 @@ class Envelope:
 
 def to_envelope(raw: object, context: Mapping[str, Any]) -> Envelope:
     """Check ``raw`` (and the keyword ``context``, which fills keys ``raw`` lacks)."""
-    if isinstance(raw, Mapping):
+    if type(raw) is dict or isinstance(raw, Mapping):  # a plain dict skips the ABC check
         merged = {**_checked_keys(context, "keyword argument"), **_checked_keys(raw, "key")}
         return _from_mapping(merged)
     extra = _from_mapping(_checked_keys(context, "keyword argument"))

@@ -99,8 +99,8 @@ def _from_tree(tree: JSON, profile: Profile, *, escaped: bool) -> tuple[list[str
         ]
         chosen = [m for m in messages if not _is_weak(m)]
         weak = weak or messages
-    if not chosen or not codes:
-        walk = _Walk(tree, escaped=escaped)
+    if not chosen or not codes:  # with messages chosen, the walk only looks for codes
+        walk = _Walk(tree, escaped=escaped, codes_only=bool(chosen))
         chosen = chosen or walk.messages() or weak or walk.weak_messages()
         codes = codes or walk.codes
     return chosen, codes
@@ -226,6 +226,7 @@ class _Walk:
 
     tree: JSON
     escaped: bool = True
+    codes_only: bool = False
     specific: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     weak: list[str] = field(default_factory=list)
@@ -238,7 +239,8 @@ class _Walk:
             if depth > MAX_DEPTH:
                 continue
             if isinstance(value, dict) and key in _ERROR_KEYS and _is_field_keyed(value):
-                self._field_messages(value)
+                if not self.codes_only:  # field-keyed errors give messages only
+                    self._field_messages(value)
             elif isinstance(value, dict):
                 inner = _is_message_key(key)
                 items = [(v, _normalise_key(k), inner, depth + 1) for k, v in value.items()]
@@ -253,6 +255,8 @@ class _Walk:
             if key in _CODE_KEYS and (code := _code_of(value)):
                 self.codes.append(code)
             return
+        if not self._reads(key, under_message):
+            return  # cleaning costs more than finding the key: only text that is read
         text = clean_text(value, escaped=self.escaped)
         if not text:
             return
@@ -264,6 +268,14 @@ class _Walk:
             (self.weak if _is_weak(text) else self.specific).append(text)
         elif key in _CODE_KEYS:
             self.codes.append(text)
+
+    def _reads(self, key: str, under_message: bool) -> bool:
+        """Whether ``_leaf`` does anything with a text under ``key``."""
+        if key in _ERROR_KEYS or key in _CODE_KEYS:
+            return True
+        return not self.codes_only and (
+            _is_message_key(key) or (under_message and key in _TEXT_KEYS)
+        )
 
     def _field_messages(self, errors: dict[str, JSON]) -> None:
         """``{"AccountCode": ["Account 4010 does not exist."]}``: each message, with its field.
@@ -327,7 +339,14 @@ def _is_weak(message: str) -> bool:
 
 
 def _loose(text: str, *, digits: bool = True) -> str:
-    return "".join(c for c in text.casefold() if c.isalpha() or (digits and c.isdigit()))
+    folded = text.casefold()
+    if folded.isascii():  # the letters and digits of ASCII text, without a loop in Python
+        return (_NOT_LETTER_OR_DIGIT if digits else _NOT_LETTER).sub("", folded)
+    return "".join(c for c in folded if c.isalpha() or (digits and c.isdigit()))
+
+
+_NOT_LETTER_OR_DIGIT = re.compile("[^a-z0-9]")  # on casefolded ASCII: no capitals left
+_NOT_LETTER = re.compile("[^a-z]")
 
 
 def _drop_contained(messages: list[str]) -> list[str]:

@@ -69,7 +69,7 @@ def copy_json(value: Any) -> Any:
         ancestors.add(id(source))
         stack.append((_EXIT, id(source), None, None))
         copy: dict[str, Any] | list[Any]
-        if isinstance(source, Mapping):
+        if type(source) is dict or isinstance(source, Mapping):
             copy = {}
             pending: list[tuple[Any, Any, Any, Any]] = []
             for key, child in children:
@@ -84,8 +84,15 @@ def copy_json(value: Any) -> Any:
     return root[0]
 
 
+_PLAIN_CONTAINERS = frozenset({dict, list, tuple})
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _is_container(value: Any) -> bool:
-    return isinstance(value, Mapping | list | tuple)
+    kind = type(value)  # what json.loads makes is decided without the ABC check
+    if kind in _PLAIN_CONTAINERS:
+        return True
+    return kind not in _PLAIN_SCALARS and isinstance(value, Mapping | list | tuple)
 
 
 def _children(source: Any, depth: int, limit: int) -> list[Any]:

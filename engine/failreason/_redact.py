@@ -14,6 +14,7 @@ and patterns that can only start at a token boundary. ``redact`` is idempotent.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping
@@ -64,14 +65,22 @@ _PUBLIC_NAMES = frozenset({"oauth", "oauth1", "oauth2"})  # not "O" + "Auth"
 
 
 def _squash(name: str) -> str:
-    local = name.rpartition("}")[2].rpartition(":")[2]  # XML namespace and prefix
-    return "".join(char for char in local.lower() if char.isalnum())
+    local = name.rpartition("}")[2].rpartition(":")[2].lower()  # XML namespace and prefix
+    if local.isascii():  # ASCII letters and digits, without a loop in Python
+        return local.encode("ascii").translate(None, _NOT_ALNUM).decode("ascii")
+    return "".join(char for char in local if char.isalnum())
+
+
+_NOT_ALNUM = bytes(byte for byte in range(128) if not chr(byte).isalnum())
 
 
 def is_secret_key(name: str) -> bool:
     """Whether a member, parameter, element or header named ``name`` holds a credential."""
-    if len(name) > _MAX_NAME:
-        return False
+    return len(name) <= _MAX_NAME and _is_secret_name(str.__str__(name))
+
+
+@functools.lru_cache(maxsize=4096)  # the same few member names come again and again
+def _is_secret_name(name: str) -> bool:
     squashed = _squash(name)
     if not squashed or squashed in _PUBLIC_NAMES:
         return False
@@ -135,6 +144,8 @@ _ELEMENT = re.compile(
 
 def redact_markup(text: str) -> str:
     """XML or HTML with the text of secret-bearing elements (``<password>``) hidden."""
+    if "<" not in text:
+        return text  # no element
     oauth = bool(_OAUTH_TEXT.search(text))
 
     def element(match: re.Match[str]) -> str:
@@ -152,6 +163,11 @@ def redact_markup(text: str) -> str:
 
 def redact(text: str) -> str:
     """Replace credentials and secret-looking tokens with "[redacted]"."""
+    return redact_every_shape(text) if _may_hold_secret(text) else text  # mostly: one scan
+
+
+def redact_every_shape(text: str) -> str:
+    """``redact`` without the quick refusal: every pattern tried (the reference for tests)."""
     text = _redact_pem(text)
     text = redact_markup(text)  # markup shown as text, e.g. unescaped from "&lt;password&gt;"
     text = _URL_CREDENTIALS.sub(rf"\1\2:{REDACTED}@", text)
@@ -378,3 +394,31 @@ def _char_class(char: str) -> str:
     if char.isdigit():
         return "digit"
     return "upper" if char.isupper() else "lower"
+
+
+# --- the quick refusal ----------------------------------------------------------------------
+# What each step of `redact` needs before it can change a text, in lower case: a "<" (markup),
+# "@" (URL credentials), a scheme word, "eyj" (JWT), an issuer's prefix, a secret-naming word
+# (`_NAMED`), an OAuth request's names, a run of 32 token characters (`_LONG_TOKEN`). When a
+# text has none, no step changes it, so none changes what the next one sees: `redact` may
+# return it as it is. Only ASCII text is judged so, where lower-casing and \w are plain.
+# A new pattern in `redact` needs its trigger here (tests/test_lean_pipeline.py compares).
+_TRIGGERS = re.compile(
+    r"<|@|private key|eyj|bearer|basic|key|token|passw|passc|secret|grant_type|redirect_uri"
+    r"|code_verifier|state=|(?:sk|pk|rk)_|whsec_|gh[pousr]_|github_pat_|xox|xapp-|glpat-"
+    r"|aiza|ya29\.|1//0|sg\.|shp|npm_|pypi-|hf_|akia|asia|abia|acca|[a-z0-9_+/-]{32}"
+)
+# `_redact_pairs` changes a text only at a pair whose squashed name holds one of these.
+_NAME_FRAGMENTS = re.compile("|".join(sorted({*_SECRET_ENDINGS, *_SECRET_WORDS}, key=len)))
+
+
+def _may_hold_secret(text: str) -> bool:
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    if _TRIGGERS.search(lowered):
+        return True
+    if ":" not in text and "=" not in text and "%3" not in text:
+        return False  # no name-value pair
+    squashed = lowered.encode("ascii").translate(None, _NOT_ALNUM).decode("ascii")
+    return _NAME_FRAGMENTS.search(squashed) is not None

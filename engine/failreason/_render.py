@@ -15,6 +15,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from failreason._errors import Location
+from failreason._plain_template import PlainTemplate, plain_template
 from failreason._readfile import UnreadableFileError, read_text_file
 from failreason._template_limits import BoundedEnvironment, TemplateLimitError, render_bounded
 
@@ -52,9 +53,14 @@ class Template:
     name: str
     variables: frozenset[str]
     _template: jinja2.Template = field(repr=False, compare=False)
+    _plain: PlainTemplate | None = field(default=None, repr=False, compare=False)
 
     def render(self, context: Mapping[str, Any]) -> str:
         """The template's text for ``context``, within the limits of ``_template_limits``."""
+        if self._plain is not None:  # text, names and ifs: the same output without Jinja
+            text = self._plain.render(context)
+            if text is not None:
+                return text
         try:
             return render_bounded(self._template, context)
         except jinja2.TemplateError as exc:
@@ -120,7 +126,7 @@ def compile_source(
         report(Location(start.file, line, column), f"template syntax error: {exc.message or exc}")
         return None
     variables = frozenset(meta.find_undeclared_variables(tree)) - _guarded_names(tree)
-    compiled = Template(name, variables, template)
+    compiled = Template(name, variables, template, plain_template(tree, env.globals))
     limit = _trial_limit(compiled)
     if limit is not None:
         report(start, f"template {name!r} goes past a limit: {limit}")

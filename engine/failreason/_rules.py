@@ -1,11 +1,12 @@
 """Load rule files and templates into an ordered rule set, reporting every problem at once.
 
 Precedence (first matching rule wins), documented in the README:
-1. the user's rules before the built-in ones;
+1. the user's rules before the built-in ones (several user directories: in the order given);
 2. within each, system-specific rules before generic ones;
 3. then higher ``priority`` first;
 4. then file order (files sorted by path, rules in the order written).
-A user rule with the same id as a built-in one replaces it.
+A user rule with the same id as a built-in one replaces it, as a rule in an earlier user
+directory replaces one of the same id in a later directory.
 """
 
 from __future__ import annotations

@@ -45,6 +45,8 @@ def valid(text: str) -> str:
 
 def visible(text: str) -> str:
     """Valid text without control or invisible format characters; line breaks as spaces."""
+    if text.isascii() and text.isprintable():
+        return text  # no surrogate, control character, break or escape to take out
     text = valid(text)
     if "\x1b" in text or "\x9b" in text or "\x9d" in text:
         text = _ESCAPE_SEQUENCE.sub("", text)
@@ -109,6 +111,8 @@ def collapse(text: str) -> str:
     """Whitespace runs as single spaces, none at the ends: ``" ".join(text.split())``, but
     in slices, because both that and one ``re.sub`` build a list of every word (on a megabyte
     of short words, ten times the text)."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # printable text has no whitespace but " ": nothing to collapse
     pieces: list[str] = []
     after_space = True  # so that leading whitespace goes
     for start in range(0, len(text), _SLICE):

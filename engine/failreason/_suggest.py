@@ -116,7 +116,7 @@ def render_draft(draft: Draft, source: str) -> str:
         "#   2. widen or narrow the regex: fixed words are literal, each (?P<name>.+?) is a value;",
         "#   3. write a `message:` or pick a `template:`, and update the examples' `reason`;",
         "#   4. give the rule a real id and description; delete rules you do not want.",
-        "# Then: failreason lint --rules DIR; failreason test --rules DIR.",
+        "# Then: failreason lint THIS_FILE; failreason test THIS_FILE (its examples only).",
         "rules:",
     ]
     for rule in draft.rules:

@@ -24,6 +24,7 @@ ordinary words are left alone: they are matched as they are already.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ MAX_IDENTIFIER_CHARS = 120
 
 _SEPARATORS = frozenset("_-.")
 _QUOTES = "\"'`"
+# Only separators, letters and digits, with at least one letter (ASCII only).
+_ASCII_TOKEN = re.compile(r"[-_.0-9]*[A-Za-z][-_.A-Za-z0-9]*")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ def _kind(char: str) -> str:
 
 
 def _is_token(token: str) -> bool:
+    if token.isascii():  # the same test as below, in one regex scan
+        return len(token) <= MAX_IDENTIFIER_CHARS and _ASCII_TOKEN.fullmatch(token) is not None
     return (
         0 < len(token) <= MAX_IDENTIFIER_CHARS
         and all(_kind(c) != "other" for c in token)

@@ -7,9 +7,14 @@ are, in ``pyproject.toml``::
     failreason_rules = "rules"           # your rule files (*.yaml), checked with the built-ins
     failreason_templates = "templates"   # optional; else a templates/ folder beside the rules
 
-or on the command line (``pytest --failreason-rules rules``). Each example and near miss of a
-rule in that directory becomes a test named ``<file>::<rule id>[example N]``; a failure shows
-what the rule gave and why it did not decide, as ``failreason test`` does.
+or on the command line (``pytest --failreason-rules rules``). When neither names a rules
+directory, it takes what the ``failreason`` command would: ``FAILREASON_RULES`` and
+``FAILREASON_TEMPLATES``, else ``[tool.failreason]`` in the closest ``pyproject.toml`` above
+pytest's rootdir (every rules directory listed there, its templates and strict mode).
+
+Each example and near miss of a rule in those directories becomes a test named
+``<file>::<rule id>[example N]``; a failure shows what the rule gave and why it did not
+decide, as ``failreason test`` does.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from failreason._cli_sources import templates_for
+from failreason._cli_sources import engine_for, templates_for
+from failreason._config import ConfigError, Settings, resolve
 from failreason._engine import Engine
 from failreason._examples import ExampleOutcome, Selection, run_examples
-from failreason._load import load
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,43 +40,52 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    rules = _rules_dir(parent.config)
-    if rules is None or file_path.suffix not in (".yaml", ".yml"):
+    if file_path.suffix not in (".yaml", ".yml"):
         return None
-    if not file_path.resolve().is_relative_to(rules):
+    rules = _settings(parent.config).rules
+    if not any(file_path.resolve().is_relative_to(Path(d).resolve()) for d in rules):
         return None
     return RuleFile.from_parent(parent, path=file_path)
 
 
-def _rules_dir(config: pytest.Config) -> Path | None:
+def _settings(config: pytest.Config) -> Settings:
+    """The pytest options when they name a rules directory, else failreason's own settings."""
     given = config.getoption("--failreason-rules", default=None) or config.getini(
         "failreason_rules"
     )
     if not given:
-        return None
-    return (config.rootpath / str(given)).resolve()
+        return _configured(config.rootpath)
+    rules = str((config.rootpath / str(given)).resolve())
+    ini_templates = config.getini("failreason_templates")
+    templates = (
+        str((config.rootpath / str(ini_templates)).resolve())
+        if ini_templates
+        else templates_for(rules, None)
+    )
+    return Settings(rules=(rules,), templates=templates)
 
 
 @cache
-def _engine(rules: Path, templates: Path | None) -> Engine:
-    """One engine per rules directory for the whole session: loading is the costly part."""
-    return load(rules, templates)
+def _configured(rootpath: Path) -> Settings:
+    """Read once a session, not once a file; a wrong setting stops the run, named."""
+    try:
+        return resolve(start=rootpath)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+@cache
+def _engine(rules: tuple[str, ...], templates: str | None, strict: bool) -> Engine:
+    """One engine per set of rules for the whole session: loading is the costly part."""
+    return engine_for(Settings(rules=rules, templates=templates, strict=strict))
 
 
 class RuleFile(pytest.File):
     """A rule file: one test per example and near miss of the rules written in it."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        rules = _rules_dir(self.config)
-        if rules is None:  # only collected when a rules directory is configured
-            return
-        ini_templates = self.config.getini("failreason_templates")
-        templates = (
-            (self.config.rootpath / str(ini_templates)).resolve()
-            if ini_templates
-            else templates_for(str(rules), None)
-        )
-        engine = _engine(rules, Path(templates) if templates else None)
+        settings = _settings(self.config)
+        engine = _engine(settings.rules, settings.templates, settings.strict)
         counts: dict[tuple[str, bool], int] = {}
         for outcome in run_examples(engine, Selection(paths=[self.path])):
             key = (outcome.rule.id, outcome.negative)
