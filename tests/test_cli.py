@@ -96,7 +96,7 @@ def test_lint_exits_1_with_every_problem_on_stdout(
     status, out, err = run(["lint", "--rules", str(rules)], capsys)
     assert (status, err) == (1, "")
     assert "2 problems in the rule files" in out
-    assert f"{rules}/acme.yaml:2:26: unknown key 'cod'; did you mean 'code'?" in out
+    assert f"{rules}/acme.yaml:2:26: FR001 unknown key 'cod'; did you mean 'code'?" in out
 
 
 def test_broken_rules_stop_other_commands_with_status_2(

@@ -57,7 +57,7 @@ def test_a_file_with_problems_exits_1_listing_them_on_stdout(
     rules = write_rules(acme=BAD)
     status, out, err = lint([str(rules / "acme.yaml")], capsys)
     assert (status, err) == (1, "")
-    assert f"{rules}/acme.yaml:2:26: unknown key 'cod'; did you mean 'code'?" in out
+    assert f"{rules}/acme.yaml:2:26: FR001 unknown key 'cod'; did you mean 'code'?" in out
 
 
 def test_a_file_is_checked_with_the_directory_that_holds_it(
@@ -67,7 +67,7 @@ def test_a_file_is_checked_with_the_directory_that_holds_it(
     rules = write_rules(acme=GOOD, other=BAD)
     status, out, _ = lint([str(rules / "acme.yaml")], capsys)
     assert status == 1
-    assert f"{rules}/other.yaml:2:26: unknown key 'cod'" in out
+    assert f"{rules}/other.yaml:2:26: FR001 unknown key 'cod'" in out
 
 
 def test_files_in_two_directories_are_both_checked(
@@ -78,7 +78,7 @@ def test_files_in_two_directories_are_both_checked(
     second = write_rules("second", other=BAD)
     status, out, _ = lint([str(first / "acme.yaml"), str(second / "other.yaml")], capsys)
     assert status == 1
-    assert f"{second}/other.yaml:2:26: unknown key 'cod'" in out
+    assert f"{second}/other.yaml:2:26: FR001 unknown key 'cod'" in out
 
 
 def test_clean_files_exit_0(write_rules: WriteRules, capsys: pytest.CaptureFixture[str]) -> None:

@@ -339,9 +339,8 @@ def test_lint_with_a_file_inside_checks_every_configured_directory(
     (shared_templates / "shared" / "vendor_rule.j2").unlink()
     pyproject(shared_templates, 'rules = ["vendor/rules", "checks/rules"]\ntemplates = "shared"\n')
     assert main(["lint", "checks/rules/acme.configured.yaml"]) == 1
-    assert f"{vendor.relative_to(shared_templates)}/vendor.rule.yaml:5:15: no template named" in (
-        capsys.readouterr().out
-    )
+    where = f"{vendor.relative_to(shared_templates)}/vendor.rule.yaml:5:15"
+    assert f"{where}: FR001 no template named" in capsys.readouterr().out
 
 
 # --- the pytest plugin ---------------------------------------------------------------------

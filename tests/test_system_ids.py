@@ -521,7 +521,7 @@ def test_failreason_lint_prints_alias_problems_and_exits_1(
     rules = write_rules(systems="systems:\n  xero:\n    aliases: [Fortnox]\n")
     assert main(["lint", "--rules", str(rules)]) == 1
     out = capsys.readouterr().out
-    assert f"{rules}/systems.yaml:3:15: alias is already the id of system 'fortnox'" in out
+    assert f"{rules}/systems.yaml:3:15: FR001 alias is already the id of system 'fortnox'" in out
 
 
 def test_a_user_file_can_make_an_alias_ambiguous(write_rules: WriteRules) -> None:

@@ -35,7 +35,7 @@ from failreason._cli_sources import (
     within,
 )
 from failreason._engine import Engine, Explanation
-from failreason._errors import FailreasonError, RuleFileError, RulesDirectoryError
+from failreason._errors import FailreasonError, RuleFileError
 from failreason._exits import (
     CANNOT_RUN,
     INTERNAL_ERROR,
@@ -46,7 +46,6 @@ from failreason._exits import (
     internal_error,
     silence,
 )
-from failreason._findings import UNEXERCISED_WORD, Finding
 from failreason._jsonl import BadLine, dumps, json_lines, use_utf8
 from failreason._schema import rule_file_schema
 from failreason._terminal import escaped, escaped_lines
@@ -283,72 +282,17 @@ def _format_explanation(number: int, explanation: Explanation, reports: list[Rul
 
 
 def _lint(args: argparse.Namespace, out: IO[str]) -> int:
-    """Exit 1 when the files have problems (printed on stdout, as ruff does), 2 when a
+    """Exit 1 when a finding is left (listed on stdout, as ruff does; warnings too), 2 when a
     directory or file given is missing or cannot be read: then nothing was checked."""
-    if args.format != "text":
-        findings = _lint_findings(args)
-        files = rule_files(args)
-        emit(lint_report(args.format, findings, files, failreason.__version__), args, out)
-        # as the text report: warnings alone (concept words) do not fail lint today
-        failed = any(finding.severity == "error" for finding in findings)
-        return SOME_FAILED if failed else OK
-    report = io.StringIO()
-    status = _lint_text(args, report)
-    emit(report.getvalue(), args, out)
-    return status
+    from failreason._lint import format_text, lint  # lint-time only: kept from classify's start
 
-
-def _lint_findings(args: argparse.Namespace) -> list[Finding]:
-    """Today's lint as findings: load problems (FR001) and unexercised concept words (FR002).
-    Raises, as the text report does, when nothing could be checked (status 2)."""
-    from failreason._concept_coverage import check_concepts
-
-    try:
-        engine = lint_engine(args)
-        concepts = check_concepts(engine)
-    except RulesDirectoryError:
-        raise
-    except RuleFileError as exc:
-        if any(problem.message.startswith(_UNREADABLE) for problem in exc.problems):
-            raise
-        return [Finding.from_problem(problem) for problem in exc.problems]
-    return [Finding.from_problem(problem) for problem in concepts.problems] + [
-        Finding(UNEXERCISED_WORD, "warning", w.location, w.message, w.hint, w.path)
-        for w in concepts.warnings
-    ]
-
-
-def _lint_text(args: argparse.Namespace, out: IO[str]) -> int:
-    try:
-        return _lint_checked(args, out)
-    except RulesDirectoryError:
-        raise
-    except RuleFileError as exc:
-        if any(problem.message.startswith(_UNREADABLE) for problem in exc.problems):
-            raise  # a file it could not read: not checked, so no verdict (status 2)
-        out.write(escaped_lines(f"{exc}\n"))
-        return SOME_FAILED
-
-
-_UNREADABLE = "cannot read the file"  # _readfile's message for an OSError
-
-
-def _lint_checked(args: argparse.Namespace, out: IO[str]) -> int:
-    from failreason._concept_coverage import check_concepts
-
-    engine = lint_engine(args)
-    concepts = check_concepts(engine)  # the concept words and their examples (lint time only)
-    if concepts.problems:
-        raise RuleFileError(concepts.problems)
-    for warning in concepts.warnings:
-        out.write(escaped_lines(f"warning: {warning}\n"))
-    count = len(concepts.warnings)
-    found = f"{count} warning{'s' if count != 1 else ''}" if count else "no problems"
-    words = f"{len(concepts.words)} concept words, {len(concepts.examples)} concept examples"
-    out.write(
-        f"{len(engine.rules)} rules, {len(engine.systems)} system profiles, {words}: {found}\n"
-    )
-    return OK
+    report = lint(lambda: lint_engine(args))
+    if args.format == "text":
+        text = escaped_lines(format_text(report))
+    else:
+        text = lint_report(args.format, report.findings, rule_files(args), failreason.__version__)
+    emit(text, args, out)
+    return OK if report.clean else SOME_FAILED
 
 
 def _test(args: argparse.Namespace, out: IO[str]) -> int:

@@ -60,7 +60,9 @@ TEXTS: dict[str, Help] = {
     ),
     "lint": Help(
         "Check rule files and templates, the built-in ones and yours, and list every "
-        "problem, located (file:line:column), best first." + _FORMATS,
+        "finding, located (file:line:column) with its code (FR101: shadowing, overlap, "
+        "replaced ids, catch-alls, extract profiles, empty files). Silence one in the file, "
+        "with a reason: `# failreason: ignore[FR101] why`." + _FORMATS,
         "Rule files (*.yaml) named on the command line, as pre-commit passes them (each "
         "names the directory that holds it, which is checked whole; inside the configured "
         "directories, all of those are), or --rules DIR; neither: the configured rules, or "

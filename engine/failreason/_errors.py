@@ -50,6 +50,7 @@ class Problem:
     message: str
     path: str = ""
     hint: str = ""
+    code: str = ""  # the lint code when it is not FR001 (see _findings)
 
     def __str__(self) -> str:
         where = f" (at {self.path})" if self.path else ""

@@ -22,6 +22,7 @@ from failreason._concepts import Vocabulary
 from failreason._errors import Location, Problem, RuleFileError, RulesDirectoryError
 from failreason._example_specs import Example, read_examples, unknown_example_rules
 from failreason._extract import Profile, load_profile
+from failreason._findings import NO_RULES
 from failreason._index import RuleIndex
 from failreason._match import All, Matcher, OneOf
 from failreason._not_examples import NotExample, read_not_examples, unknown_rule_problems
@@ -36,6 +37,7 @@ from failreason._render import (
 )
 from failreason._rule_cache import cached_rule_set
 from failreason._schema import schema_problems, suggest
+from failreason._silence import silences_file
 from failreason._stage_scope import dead_scope, stage_scope
 from failreason._systems import SystemIds, SystemIdsReader
 from failreason._vocabulary import RETRYABLE_BY_DEFAULT, STAGES
@@ -254,9 +256,11 @@ class _RuleLoader:
             message = "a rule file must be a mapping with `rules:` (and optionally `system:`)"
             self.problems.add(1, Problem(loaded.locate(()), message))
             return None
-        if loaded.data is None or not _declares_anything(loaded.data):
+        if loaded.data is None or not declares_anything(loaded.data):
+            if silences_file(text, NO_RULES):
+                return None  # a placeholder its author said is meant to be empty
             where = loaded.locate(()) if loaded.data is not None else Location(shown, 1, 1)
-            self.problems.add(1, Problem(where, _EMPTY_FILE))
+            self.problems.add(1, Problem(where, _EMPTY_FILE, hint=_EMPTY_HINT, code=NO_RULES))
             return None
         return loaded
 
@@ -402,9 +406,10 @@ _EMPTY_FILE = (
     "`extract:`, `job_failure_types:`, `systems:`, `ambiguous:` or `concepts:`; an empty or "
     "cut-short file is a mistake"
 )
+_EMPTY_HINT = "write its rules, or keep it empty on purpose: `# failreason: ignore-file[FR107] why`"
 
 
-def _declares_anything(data: dict[str, Any]) -> bool:
+def declares_anything(data: dict[str, Any]) -> bool:
     """Whether a rule file says something: an empty, truncated or comments-only one does not.
 
     A pack that only says where its system keeps the message (``extract``, with ``rules: []``,
