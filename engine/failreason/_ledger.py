@@ -49,6 +49,7 @@ class Ledger:
     )  # entry id → item seen
     retries: dict[str, int] = field(default_factory=dict)  # entry id → transient refusals
     refused_for_now: list[str] = field(default_factory=list)  # requeued by the last answer
+    in_flight: set[str] = field(default_factory=set)  # entry ids in a batch awaiting its answer
 
     def learn(self, items: Iterable[Mapping[str, Any]]) -> None:
         """Record Pleo's items (from a read); queued updates Pleo already holds are dropped.
@@ -101,8 +102,26 @@ class Ledger:
         return True
 
     def next_batch(self, size: int = MAX_ITEMS_PER_UPDATE) -> list[ItemUpdate]:
-        """The oldest queued updates, at most ``size``."""
-        return list(self.queued.values())[:size]
+        """The oldest queued updates not already in a batch on its way, at most ``size``."""
+        waiting = list(self.queued.values())  # one copy: another thread may queue meanwhile
+        return [u for u in waiting if u["accountingEntryId"] not in self.in_flight][:size]
+
+    def take_batch(self, size: int = MAX_ITEMS_PER_UPDATE) -> list[ItemUpdate]:
+        """``next_batch``, marked as on its way until ``answered``: no item is ever in two
+        batches at once, so concurrent updates never race each other for one item."""
+        batch = self.next_batch(size)
+        self.in_flight.update(str(u["accountingEntryId"]) for u in batch)
+        return batch
+
+    def answered(self, entries: Iterable[str]) -> None:
+        """The batch holding ``entries`` is settled (or failed): they may be sent again."""
+        self.in_flight.difference_update(entries)
+
+    def unsettled(self) -> bool:
+        """Whether completing needs to read Pleo back: an item is neither final in what the
+        reads and answers told nor queued, or one's status was refused without being seen."""
+        unseen = any(item.get("status") is None for item in self.written_elsewhere.values())
+        return unseen or bool(self.not_final())
 
     def accepted(
         self,

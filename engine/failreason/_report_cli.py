@@ -275,7 +275,17 @@ def _say_stalled(run: Run) -> None:
 
 
 def _drain(report: Report, run: Run) -> bool:
-    """Send what is queued or parked; False when Pleo still does not take it."""
+    """Send what is queued or parked; False when Pleo still does not take it.
+
+    A batch sent alongside the reading that Pleo did not take is told here, at the first
+    flush, and is a stall like one told while reading: it is tried once more.
+    """
+    if not run.stalled:
+        try:
+            report.flush()
+        except PleoError as exc:
+            run.stall(report, exc)
+            _say_stalled(run)
     if run.stalled:
         try:
             report.flush()
