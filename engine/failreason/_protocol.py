@@ -160,13 +160,12 @@ def exchange(
 
     ``job_id`` marks a write in the job's lock file while its answer is outstanding.
     """
-    started, settling, number, waited = ctx.clock(), 0.0, 0, False
+    started, settling, number = ctx.clock(), 0.0, 0
     url = safe_url(ctx.settings.base_url + send.path)
     writer = object()  # this write's entry in the job's lock file
     while True:
         number += 1
-        if not waited:
-            yield from wait_out_pause(ctx)
+        yield from wait_out_pause(ctx)  # another request's 429 holds this one too
         ctx.locks.in_flight(job_id, ctx.wall() + ctx.settings.landing_window, writer)
         reply = yield send
         response, error = (reply.response, reply.error) if reply else (None, None)
@@ -188,13 +187,11 @@ def exchange(
         )  # fmt: skip
         delay = ctx.pause(verdict.delay) if attempt.status == 429 else verdict.delay
         yield Sleep(delay)
-        waited = True
         if verdict.check_state_first and landed is not None:
             before = ctx.clock()
             if (yield from settled(landed, settle_time(attempt, ctx.settings.settle))):
                 ctx.locks.in_flight(job_id, 0.0, writer)
                 return None
-            waited = False
             settling += ctx.clock() - before
 
 

@@ -79,10 +79,10 @@ def open_report(ctx: Context, job_id: str, engine: Engine | None) -> Flow[Report
 def queue(ctx: Context, state: ReportState, update: ItemUpdate, every: float) -> Flow[None]:
     """Queue one update; send a full batch, or everything when ``every`` seconds passed since
     the last flush, without waiting for the answers. A batch that failed since the last
-    call raises here."""
+    call raises here, with this update queued."""
     _check_open(state)
+    state.ledger.queue(update)  # queued first: a failed batch raised below leaves it queued
     yield Join(state.background, wait=False)
-    state.ledger.queue(update)
     due = ctx.clock() - state.last_flush >= every
     yield from _send_ready(ctx, state, whole_batches_only=not due)
     if due:
