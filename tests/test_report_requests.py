@@ -1,8 +1,9 @@
 """How many requests a report makes, and how many it keeps in flight, over real loopback HTTP.
 
-The minimum for a job of N items: one read of the job, one read per page of 100 items (to
-resume), one update per 100 items, one event. Each update's answer says what Pleo holds,
-so completing reads nothing back unless an answer left something open.
+The minimum for a new job of N items: one read of the job, one read of its successful and
+one of its failed items (what a resumed run must not send again: nothing yet), one update
+per 100 items, one event. Each update's answer says what Pleo holds, so completing reads
+nothing back unless an answer left something open.
 """
 
 from __future__ import annotations
@@ -38,10 +39,11 @@ def private_locks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAILREASON_LOCK_DIR", str(tmp_path / "locks"))
 
 
-def minimum(items: int) -> int:
-    """The job, its pages (one even when empty), one update per 100 items, the event."""
-    batches = math.ceil(items / 100)
-    return 1 + max(1, batches) + batches + 1
+def minimum(items: int, successful: int = 0, failed: int = 0) -> int:
+    """The job, the pages of its successful and of its failed items (one each even when
+    there are none), one update per 100 items still to send, the event."""
+    pages = max(1, math.ceil(successful / 100)) + max(1, math.ceil(failed / 100))
+    return 1 + pages + math.ceil((items - successful - failed) / 100) + 1
 
 
 def settings(sandbox: Sandbox, concurrency: int) -> PleoSettings:
@@ -112,7 +114,7 @@ def test_a_report_makes_the_minimum_of_requests(
         events = [e.event for e in sandbox.events(job_id) if e.event != "started"]
     batches = math.ceil(count / 100)
     assert len(log) == minimum(count)
-    assert kinds(log) == ["job"] + ["page"] * max(1, batches) + ["update"] * batches + ["event"]
+    assert kinds(log) == ["job", "page", "page"] + ["update"] * batches + ["event"]
     assert all(record.status in (200, 202) for record in log)
     assert sandbox.duplicate_item_updates == 0
     failed = sum(1 for number in range(count) if number % 7 == 3)
@@ -120,6 +122,28 @@ def test_a_report_makes_the_minimum_of_requests(
     assert statuses.count("successful") == count - failed
     assert events == [outcome.event.event] == ["completed_with_errors" if failed else "completed"]
     assert (outcome.successful, outcome.failed, outcome.sent) == (count - failed, failed, count)
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_resumed_report_reads_the_final_items_and_sends_the_rest(concurrency: int) -> None:
+    """A run stopped after 450 items: the next reads those pages and sends only the rest."""
+    with Sandbox() as sandbox:
+        job_id, entries = sandbox.create_job(1_000)
+        with PleoClient(settings=settings(sandbox, concurrency)) as pleo:
+            first = pleo.report(job_id)
+            for number, entry in enumerate(entries[:450]):  # as ``report_sync`` reports them
+                if number % 7 == 3:
+                    first.failed_as(entry, "tax_code_unknown", "Tax code S25 does not exist")
+                else:
+                    first.succeeded(entry, external_id=f"JE-{number}")
+            first.flush()
+        before = len(sandbox.log)
+        outcome = report_sync(sandbox, job_id, entries, concurrency)
+        log = sandbox.log[before:]
+    assert len(log) == minimum(1_000, successful=386, failed=64)
+    assert kinds(log) == ["job"] + ["page"] * 5 + ["update"] * 6 + ["event"]
+    assert sandbox.duplicate_item_updates == 0
+    assert (outcome.sent, outcome.event.event) == (550, "completed_with_errors")
 
 
 def test_concurrency_changes_nothing_pleo_ends_up_holding() -> None:
@@ -269,7 +293,7 @@ def test_an_async_batch_that_failed_raises_at_the_next_call() -> None:
 
 def test_a_lost_answer_is_read_back_only_as_far_as_its_items() -> None:
     """The first update's answer is lost: one page is read (its items are on it), no resend."""
-    count, reads = 1_000, 1 + 10
+    count, reads = 1_000, 1 + 2
     plan = FaultPlan.scripted([None] * reads + ["lost"])
     with Sandbox(faults=plan) as sandbox:
         job_id, entries = sandbox.create_job(count)

@@ -270,8 +270,12 @@ def items_path(job_id: str) -> str:
 EVENTS_PATH = "/v3/export-job-events"
 
 
-def items_query(after: str | None, offset: int | None = None) -> dict[str, str | int]:
+def items_query(
+    after: str | None, offset: int | None = None, status: str | None = None
+) -> dict[str, str | int]:
     query: dict[str, str | int] = {"limit": MAX_PAGE_SIZE}
+    if status:
+        query["status"] = status
     if after:
         query["after"] = after
     if offset:

@@ -53,7 +53,6 @@ from failreason._policy import (
     settle_reads,
     settle_time,
 )
-from failreason._vocabulary import MAX_PAGE_SIZE
 from failreason._wire import ExportJob, ExportJobItem, ItemUpdate, JobEventBody, as_item
 
 T = TypeVar("T")
@@ -141,9 +140,10 @@ class Context:
         return self.paused_until - now
 
 
-def wait_out_pause(ctx: Context) -> Flow[None]:
-    """Sleep until a pause another request's 429 set has passed."""
-    remaining = ctx.paused_until - ctx.clock()
+def wait_out_pause(ctx: Context, slept_until: float) -> Flow[None]:
+    """Sleep until a pause another request's 429 set has passed (``slept_until``: how far
+    this request's own last wait reached, by ``clock``)."""
+    remaining = ctx.paused_until - max(ctx.clock(), slept_until)
     if remaining > 0:
         yield Sleep(remaining)
 
@@ -160,12 +160,12 @@ def exchange(
 
     ``job_id`` marks a write in the job's lock file while its answer is outstanding.
     """
-    started, settling, number = ctx.clock(), 0.0, 0
+    started, settling, number, slept_until = ctx.clock(), 0.0, 0, 0.0
     url = safe_url(ctx.settings.base_url + send.path)
     writer = object()  # this write's entry in the job's lock file
     while True:
         number += 1
-        yield from wait_out_pause(ctx)  # another request's 429 holds this one too
+        yield from wait_out_pause(ctx, slept_until)  # another request's 429 holds this one too
         ctx.locks.in_flight(job_id, ctx.wall() + ctx.settings.landing_window, writer)
         reply = yield send
         response, error = (reply.response, reply.error) if reply else (None, None)
@@ -186,6 +186,7 @@ def exchange(
             send.method, url, what, number, ctx.settings.policy.max_attempts, verdict.delay,
         )  # fmt: skip
         delay = ctx.pause(verdict.delay) if attempt.status == 429 else verdict.delay
+        slept_until = ctx.clock() + delay
         yield Sleep(delay)
         if verdict.check_state_first and landed is not None:
             before = ctx.clock()
@@ -250,41 +251,46 @@ def items(
             return found
 
 
-def all_items(ctx: Context, job_id: str) -> Flow[list[ExportJobItem]]:
-    """Every item of the job, in Pleo's order: the first page says how many there are, and
-    the rest are read by offset, ``settings.concurrency`` at a time. Without a ``total``
-    in Pleo's answer the pages are followed by cursor."""
+def all_items(ctx: Context, job_id: str, status: str | None = None) -> Flow[list[ExportJobItem]]:
+    """Every item of the job (of one ``status``, if given), in Pleo's order: the first page
+    says how many there are, and the rest are read by offset, ``settings.concurrency`` at a
+    time. Without a ``total`` in Pleo's answer the pages are followed by cursor."""
     doing = f"list the items of export job {job_id}"
-    body = yield from read(ctx, items_path(job_id), doing, items_query(None))
+    query = items_query(None, status=status)
+    body = yield from read(ctx, items_path(job_id), doing, query)
     first, pagination = _page(body)
     total = pagination.get("total")
-    if not pagination.get("hasNextPage"):
+    if not pagination.get("hasNextPage") or not first:
         return first
     if not isinstance(total, int) or isinstance(total, bool) or ctx.settings.concurrency == 1:
-        return first + (yield from _rest_by_cursor(ctx, job_id, pagination))
+        return first + (yield from _rest_by_cursor(ctx, job_id, pagination, status))
     pages: dict[int, list[ExportJobItem]] = {0: first}
     group = Background()
-    for offset in range(len(first), total, MAX_PAGE_SIZE):
-        yield Spawn(group, _page_at(ctx, job_id, offset, pages))
+    for offset in range(len(first), total, len(first)):
+        yield Spawn(group, _page_at(ctx, job_id, offset, status, pages))
     yield Join(group)
     return [item for offset in sorted(pages) for item in pages[offset]]
 
 
 def _page_at(
-    ctx: Context, job_id: str, offset: int, pages: dict[int, list[ExportJobItem]]
+    ctx: Context,
+    job_id: str,
+    offset: int,
+    status: str | None,
+    pages: dict[int, list[ExportJobItem]],
 ) -> Flow[None]:
     doing = f"list the items of export job {job_id} from item {offset + 1}"
-    body = yield from read(ctx, items_path(job_id), doing, items_query(None, offset))
-    pages[offset] = _page(body)[0]
+    query = items_query(None, offset, status)
+    pages[offset] = _page((yield from read(ctx, items_path(job_id), doing, query)))[0]
 
 
 def _rest_by_cursor(
-    ctx: Context, job_id: str, pagination: Mapping[str, Any]
+    ctx: Context, job_id: str, pagination: Mapping[str, Any], status: str | None
 ) -> Flow[list[ExportJobItem]]:
     doing = f"list the items of export job {job_id}"
     found: list[ExportJobItem] = []
     while pagination.get("hasNextPage") and pagination.get("endCursor"):
-        query = items_query(str(pagination["endCursor"]))
+        query = items_query(str(pagination["endCursor"]), status=status)
         page, pagination = _page((yield from read(ctx, items_path(job_id), doing, query)))
         found.extend(page)
     return found

@@ -4,10 +4,11 @@
 at least every ``flush_every`` seconds by the injected clock, completion checked and posted
 exactly once, an early ``failed`` event) are made here, once.
 
-A full batch is sent alongside the caller (``Spawn``), up to ``settings.concurrency`` at
-once; an error it ends with is raised at the report's next call. Pleo's answer to each
-update already says what it holds, so completing reads Pleo back only when an item is still
-not known to be final.
+Opening reads the job and only its final items (what a resumed run must not send again);
+a full batch is sent alongside the caller (``Spawn``), up to ``settings.concurrency`` at
+once, and an error it ends with is raised at the report's next call. Pleo's answer to each
+update already says what it holds, so completing reads Pleo back only when fewer items are
+known final than the job holds.
 """
 
 from __future__ import annotations
@@ -41,7 +42,12 @@ from failreason._protocol import (
 
 __all__ = ["Context", "Flow"]  # re-exported for the report drivers
 from failreason._policy import DEFAULT_JOB_FAILURE_TYPE, JobEvent, job_event
-from failreason._vocabulary import ITEM_FAILURE_TYPES, JOB_FAILURE_TYPES, MAX_ITEMS_PER_UPDATE
+from failreason._vocabulary import (
+    FINAL_ITEM_STATUSES,
+    ITEM_FAILURE_TYPES,
+    JOB_FAILURE_TYPES,
+    MAX_ITEMS_PER_UPDATE,
+)
 from failreason._wire import ItemUpdate
 
 
@@ -67,13 +73,26 @@ def open_report(ctx: Context, job_id: str, engine: Engine | None) -> Flow[Report
         if inherited > 0:
             yield Sleep(inherited)  # let an update a killed run sent land first
             ctx.locks.in_flight(job_id, 0.0)
-        check_reportable((yield from job(ctx, job_id)), job_id)
-        ledger = Ledger(job_id)
-        ledger.learn((yield from all_items(ctx, job_id)))
+        held = yield from job(ctx, job_id)
+        check_reportable(held, job_id)
+        ledger = yield from _read_ledger(ctx, job_id, held.get("numberOfItems"))
     except BaseException:
         ctx.locks.release(job_id)
         raise
     return ReportState(ledger, engine, ctx.clock())
+
+
+def _read_ledger(ctx: Context, job_id: str, count: object) -> Flow[Ledger]:
+    """What Pleo holds of the job: only its final items when it says how many items it has
+    (the rest are not final, and there is nothing to resume in a new job), else every item."""
+    ledger = Ledger(job_id)
+    if not isinstance(count, int) or isinstance(count, bool):
+        ledger.learn((yield from all_items(ctx, job_id)))
+        return ledger
+    for status in FINAL_ITEM_STATUSES:
+        ledger.learn((yield from all_items(ctx, job_id, status)))
+    ledger.expected = count
+    return ledger
 
 
 def queue(ctx: Context, state: ReportState, update: ItemUpdate, every: float) -> Flow[None]:
