@@ -13,8 +13,8 @@ request), as a network round trip to Pleo would. Each round reports a fresh job 
 
 The variants run interleaved, round after round, and the table shows medians. The target
 (issue 11) is a wall time within 1.5 times ``batches x latency / concurrency``, and exactly
-the minimum of requests: one job read, the pages to resume, one update per 100 items, one
-event.
+the minimum of requests: one job read, the pages to resume (of a new job: one empty page
+each of its successful and failed items), one update per 100 items, one event.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             }
         )
-    minimum = 1 + max(1, batches) + batches + 1
+    minimum = 1 + 2 + batches + 1  # the job, its successful and failed items (none), the event
     print(
         f"{args.items} items, {args.latency * 1000:g} ms a request, {args.rounds} rounds "
         f"interleaved, medians; the minimum of requests is {minimum}"

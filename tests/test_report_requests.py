@@ -291,6 +291,30 @@ def test_an_async_batch_that_failed_raises_at_the_next_call() -> None:
     assert asyncio.run(main()) == ("EXPORT_JOB_STATUS_UNPROCESSABLE", 101)
 
 
+def test_without_an_item_count_the_first_read_lists_every_item() -> None:
+    """A job answer without ``numberOfItems``: every item is read, then nothing read back."""
+    queries: list[str] = []
+
+    def pleo(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/items"):
+            queries.append(str(request.url.query, "ascii"))
+        if request.method == "PUT":
+            sent = json.loads(request.content)
+            return httpx.Response(200, json={"data": sent, "errors": []})
+        if request.method == "POST":
+            return httpx.Response(202, json={})
+        return refusing_pleo(request)
+
+    transport = httpx.MockTransport(pleo)
+    with PleoClient(token="t", base_url="https://pleo.test", transport=transport) as client:
+        report = client.report("job-1")
+        for n in range(150):
+            report.succeeded(f"e{n}")
+        outcome = report.complete()
+    assert queries == ["limit=100"]
+    assert (outcome.event.event, outcome.sent) == ("completed", 150)
+
+
 def test_a_lost_answer_is_read_back_only_as_far_as_its_items() -> None:
     """The first update's answer is lost: one page is read (its items are on it), no resend."""
     count, reads = 1_000, 1 + 2
