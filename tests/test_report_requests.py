@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -372,6 +373,23 @@ def test_a_429_holds_every_request_of_the_client_not_only_its_own() -> None:
     unavailable = httpx.Response(503, request=httpx.Request("PUT", base + "/b"))
     assert second.send(Reply(unavailable)) == Sleep(0.0)  # its own backoff is nothing ...
     assert second.send(None) == Sleep(2.0)  # ... but the 429's pause still holds it
+
+
+def test_a_request_cut_off_mid_body_is_no_request_at_all() -> None:
+    """A client killed while sending an update: the sandbox applies and logs nothing."""
+    with Sandbox() as sandbox:
+        job_id, _ = sandbox.create_job(1)
+        host, port = sandbox.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as connection:
+            head = (
+                f"PUT /v3/export-jobs/{job_id}/items HTTP/1.1\r\nHost: {host}\r\n"
+                "Authorization: Bearer sandbox\r\nContent-Type: application/json\r\n"
+                "Content-Length: 100\r\n\r\n"
+            )
+            connection.sendall(head.encode() + b'[{"accountingEntryId": ')
+            connection.shutdown(socket.SHUT_WR)
+            answer = connection.recv(1024)
+        assert (answer, sandbox.log, sandbox.contract_violations) == (b"", (), ())
 
 
 def test_the_lock_file_keeps_the_latest_of_the_writes_still_unanswered(tmp_path: Path) -> None:
