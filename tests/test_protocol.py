@@ -122,14 +122,25 @@ class Driver:
         self.slept: list[float] = []
 
     def run(self, flow: flows.Flow[T]) -> T:
+        """Spawned flows run in place, their error raised where they were spawned, as the
+        sync client does with a concurrency of 1."""
         reply: flows.Reply | None = None
+        error: Exception | None = None
         try:
             while True:
-                effect = flow.send(reply)
+                effect = flow.throw(error) if error is not None else flow.send(reply)
+                reply, error = None, None
                 if isinstance(effect, flows.Sleep):
                     self.slept.append(effect.seconds)
                     self.now += effect.seconds
-                    reply = None
+                    continue
+                if isinstance(effect, flows.Spawn):
+                    try:
+                        self.run(effect.flow)
+                    except Exception as failed:  # raised in the spawning flow instead
+                        error = failed
+                    continue
+                if isinstance(effect, flows.Join):
                     continue
                 answer = self.pleo(effect)
                 is_error = isinstance(answer, Exception)
@@ -422,7 +433,6 @@ def test_a_422_after_a_lost_answer_is_success_when_the_job_shows_the_event() -> 
     state = driver.report()
     queue_successes(driver, state, 1)
     pleo.script.append(lambda s: None)  # the PUT
-    pleo.script.append(lambda s: None)  # the read of the items
     pleo.script.append(landed_then_502)
     outcome = complete(driver, state)
     assert outcome.event.event == "completed"
@@ -436,7 +446,7 @@ def test_a_422_status_change_is_raised_when_the_job_does_not_show_the_event() ->
     state = driver.report()
     queue_successes(driver, state, 1)
     refusal = {"type": "INVALID_EXPORT_JOB_STATUS_CHANGE", "message": "no"}
-    pleo.script.extend([lambda s: None, lambda s: None, lambda s: respond(s, 422, refusal)])
+    pleo.script.extend([lambda s: None, lambda s: respond(s, 422, refusal)])  # the PUT, the event
     with pytest.raises(PleoError, match="INVALID_EXPORT_JOB_STATUS_CHANGE"):
         complete(driver, state)
 
@@ -481,7 +491,7 @@ def test_a_refusal_that_does_not_name_the_type_is_not_retried() -> None:
     state = driver.report()
     fail_all(driver, state, ["vendor_unknown"])
     refusal = {"type": "BAD_REQUEST", "message": "jobId is malformed"}
-    pleo.script.extend([lambda s: None, lambda s: None, lambda s: respond(s, 400, refusal)])
+    pleo.script.extend([lambda s: None, lambda s: respond(s, 400, refusal)])  # the PUT, the event
     with pytest.raises(PleoError, match="jobId is malformed"):
         complete(driver, state)
     assert len(sends(pleo, "POST")) == 1

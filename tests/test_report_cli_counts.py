@@ -81,7 +81,8 @@ def test_a_thousand_items_read_are_a_thousand_accepted(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The issue's case: the flush set off by line 1000 is exhausted, then sent at the end."""
-    reads, puts_before = 12, 9  # two job reads, ten pages; nine updates go through
+    monkeypatch.setenv("PLEO_CONCURRENCY", "1")  # the script's 503s fall on the tenth update
+    reads, puts_before = 4, 9  # two job reads, its successful and failed items; nine updates
     plan = FaultPlan.scripted([None] * (reads + puts_before) + ["503"] * 6)
     with Sandbox(faults=plan) as sandbox:
         job_id, entries = sandbox.create_job(1000)

@@ -119,7 +119,9 @@ def test_async_client_reports_everything_exactly_once_under_faults(seed: int) ->
 def test_a_killed_report_is_finished_by_a_second_run(tmp_path: Path) -> None:
     """Kill `failreason report` mid-run; a second run completes with nothing lost or doubled."""
     with Sandbox(faults=FaultPlan.parse("slow=1", slow_seconds=0.05)) as sandbox:
-        job_id, entries = sandbox.create_job(400)
+        # Ten batches: the first few in flight at once land together, and the kill comes
+        # while the next ones are on their way.
+        job_id, entries = sandbox.create_job(1_000)
         lines = []
         for index, entry in enumerate(entries):
             raw = intended(index)
@@ -131,6 +133,9 @@ def test_a_killed_report_is_finished_by_a_second_run(tmp_path: Path) -> None:
         source = tmp_path / "items.jsonl"
         source.write_text("\n".join(lines) + "\n", encoding="utf-8")
         env = {**os.environ, "PLEO_TOKEN": "sandbox", "PLEO_BASE_URL": sandbox.base_url}
+        # The second run waits out an update the killed one left in flight: a short timeout
+        # and settle time keep that wait (timeout + 2 x settle) short.
+        env.update({"PLEO_TIMEOUT": "2", "PLEO_SETTLE_SECONDS": "0.05"})
         command = [sys.executable, "-m", "failreason", "report", "--job", job_id, str(source)]
 
         with subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) as first:

@@ -57,8 +57,8 @@ def report_all(
 
 
 def slow_put(delay: float) -> FaultPlan:
-    """Only the first update is slow: requests 0 and 1 read the job and its one page."""
-    plan = FaultPlan.scripted([None, None, "slow"])
+    """Only the first update is slow: requests 0 to 2 read the job and its final items."""
+    plan = FaultPlan.scripted([None, None, None, "slow"])
     return FaultPlan(plan.probabilities, plan.seed, plan.script, slow_seconds=delay)
 
 

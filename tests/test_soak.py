@@ -235,7 +235,7 @@ def test_killed_reports_resume_to_the_right_end(tmp_path: Path) -> None:
                 "PLEO_SETTLE_SECONDS": "0.05",
             }
             command = [sys.executable, "-m", "failreason", "report", "--job", job_id, str(source)]
-            whole_run = 3 * ITEMS // 100 + 2  # reads, updates, the read before the event, it
+            whole_run = 2 * ITEMS // 100 + 3  # two job reads, the pages, the updates, the event
             for _ in range(min(KILLS_PER_JOB, KILLS - kills)):
                 moment = len(sandbox.log) + rng.randint(1, whole_run)
                 killed = kill_at_random(command, env, sandbox, moment)

@@ -138,6 +138,7 @@ class JobLocks:
     def __init__(self, base_url: str) -> None:
         self._base_url = base_url
         self._held: dict[str, JobLock] = {}
+        self._writes: dict[str, dict[object, float]] = {}  # job → writer → may land until
 
     def hold(self, job_id: str, landing_window: float) -> float:
         """Hold the job's lock; the seconds a killed predecessor's last write may still need."""
@@ -146,13 +147,22 @@ class JobLocks:
         lock = self._held[job_id] = lock_job(self._base_url, job_id)
         return min(lock.inherited_until - time.time(), landing_window)
 
-    def in_flight(self, job_id: str | None, until: float) -> None:
-        """Record that a write to ``job_id`` may land until ``until`` (0: it was answered)."""
+    def in_flight(self, job_id: str | None, until: float, writer: object = None) -> None:
+        """Record that ``writer``'s write to ``job_id`` may land until ``until`` (0: it was
+        answered). With several writes in flight the file keeps the latest moment of those
+        still unanswered, so a run taking over waits for all of them."""
         lock = self._held.get(job_id) if job_id is not None else None
-        if lock is not None:
-            lock.in_flight_until(until)
+        if lock is None or job_id is None:
+            return
+        writes = self._writes.setdefault(job_id, {})
+        if until > 0:
+            writes[writer] = until
+        else:
+            writes.pop(writer, None)
+        lock.in_flight_until(max(writes.values(), default=0.0))
 
     def release(self, job_id: str) -> None:
+        self._writes.pop(job_id, None)
         lock = self._held.pop(job_id, None)
         if lock is not None:
             lock.release()
@@ -161,3 +171,4 @@ class JobLocks:
         for lock in self._held.values():
             lock.release()
         self._held.clear()
+        self._writes.clear()

@@ -49,6 +49,11 @@ class Ledger:
     )  # entry id → item seen
     retries: dict[str, int] = field(default_factory=dict)  # entry id → transient refusals
     refused_for_now: list[str] = field(default_factory=list)  # requeued by the last answer
+    in_flight: set[str] = field(default_factory=set)  # entry ids in a batch awaiting its answer
+    # Set when the first read listed only the final items: the job's item count, so an item
+    # never seen was not final then, and completing knows when every item is final.
+    expected: int | None = None
+    members: set[str] = field(default_factory=set)  # entry ids Pleo listed or answered with
 
     def learn(self, items: Iterable[Mapping[str, Any]]) -> None:
         """Record Pleo's items (from a read); queued updates Pleo already holds are dropped.
@@ -61,7 +66,9 @@ class Ledger:
             entry = item["accountingEntryId"]
             before = self.in_pleo.get(entry)
             self.in_pleo[entry] = item
-            if before is not None and before.get("status") not in FINAL_ITEM_STATUSES:
+            self.members.add(entry)
+            was_open = self.expected is not None if before is None else not _is_final(before)
+            if was_open:
                 self._check_writer(entry, item)
             update = self.queued.get(entry)
             if update is not None and _holds(item, update):
@@ -101,8 +108,31 @@ class Ledger:
         return True
 
     def next_batch(self, size: int = MAX_ITEMS_PER_UPDATE) -> list[ItemUpdate]:
-        """The oldest queued updates, at most ``size``."""
-        return list(self.queued.values())[:size]
+        """The oldest queued updates not already in a batch on its way, at most ``size``."""
+        waiting = list(self.queued.values())  # one copy: another thread may queue meanwhile
+        return [u for u in waiting if u["accountingEntryId"] not in self.in_flight][:size]
+
+    def take_batch(self, size: int = MAX_ITEMS_PER_UPDATE) -> list[ItemUpdate]:
+        """``next_batch``, marked as on its way until ``answered``: no item is ever in two
+        batches at once, so concurrent updates never race each other for one item."""
+        batch = self.next_batch(size)
+        self.in_flight.update(str(u["accountingEntryId"]) for u in batch)
+        return batch
+
+    def answered(self, entries: Iterable[str]) -> None:
+        """The batch holding ``entries`` is settled (or failed): they may be sent again."""
+        self.in_flight.difference_update(entries)
+
+    def unsettled(self) -> bool:
+        """Whether completing needs to read Pleo back: an item is neither final in what the
+        reads and answers told nor queued, one's status was refused without being seen, or
+        (after a first read of the final items only) fewer items are known final than the
+        job holds."""
+        unseen = any(item.get("status") is None for item in self.written_elsewhere.values())
+        if self.expected is not None:
+            final = sum(1 for entry in self.members if _is_final(self.in_pleo[entry]))
+            unseen = unseen or final < self.expected
+        return unseen or bool(self.not_final())
 
     def accepted(
         self,
@@ -172,6 +202,10 @@ _COMPARED = ("status", "failureReasonType", "failureReason", "externalId")
 
 def _same_values(item: Mapping[str, Any], sent: Mapping[str, Any]) -> bool:
     return all(item.get(key) == sent.get(key) for key in _COMPARED if key in sent)
+
+
+def _is_final(item: Mapping[str, Any]) -> bool:
+    return item.get("status") in FINAL_ITEM_STATUSES
 
 
 def _holds(held: Mapping[str, Any], update: Mapping[str, Any]) -> bool:

@@ -6,12 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from types import MappingProxyType
 from typing import Any
+
+import yaml
 
 from failreason._clean import truncate
 from failreason._engine import Engine
 from failreason._ledger import Ledger, Rejection
-from failreason._load import load
+from failreason._load import builtin_dir, load
 from failreason._pleo_http import IncompleteJobError, JobNotReportableError
 from failreason._policy import JobEvent, exported_at
 from failreason._result import Classification
@@ -47,6 +50,25 @@ def check_reportable(job: Mapping[str, Any], job_id: str) -> None:
 @cache
 def _builtin_engine() -> Engine:
     return load()
+
+
+JOB_TYPES_FILE = "job.yaml"  # the built-in rule file that holds ``job_failure_types``
+
+
+@cache
+def builtin_job_types() -> Mapping[str, str]:
+    """The built-in ``job_failure_types``, read from their one rule file: completing a job
+    needs this mapping, not the whole rule set (a test keeps it equal to the loaded one)."""
+    text = (builtin_dir("rules") / JOB_TYPES_FILE).read_text(encoding="utf-8")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    mapping = yaml.load(text, Loader=loader)["job_failure_types"]  # noqa: S506 - a safe loader
+    return MappingProxyType({str(key): str(value) for key, value in mapping.items()})
+
+
+def default_job_types(engine: Engine | None) -> Mapping[str, str]:
+    """``engine``'s item-to-job failure type mapping, or the built-in one without loading
+    the rules."""
+    return engine.job_failure_types if engine is not None else builtin_job_types()
 
 
 def default_engine(engine: Engine | None) -> Engine:

@@ -31,6 +31,8 @@ from failreason._jsonl import BadLine, json_lines
 from failreason._load import load
 from failreason._pleo import PleoClient, Report
 from failreason._pleo_http import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
     IncompleteJobError,
     PleoError,
     PleoSettings,
@@ -51,7 +53,11 @@ from failreason._wire import ExportJob
 PROGRESS_EVERY = 500  # items between progress lines on stderr
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _SHOWN = 10  # items named in one message
-_VARIABLES = (("timeout", "PLEO_TIMEOUT"), ("settle_seconds", "PLEO_SETTLE_SECONDS"))
+_VARIABLES = (
+    ("timeout", "PLEO_TIMEOUT"),
+    ("settle_seconds", "PLEO_SETTLE_SECONDS"),
+    ("concurrency", "PLEO_CONCURRENCY"),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,6 +90,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="ENVELOPE",
         help="fail the whole job with a raw error (a JSON envelope), classified by the rules",
     )
+    report.add_argument(
+        "--concurrency",
+        type=concurrency,
+        metavar="N",
+        help=f"item updates in flight at once (default: PLEO_CONCURRENCY or "
+        f"{DEFAULT_CONCURRENCY}; 1 sends one at a time)",
+    )
     report.add_argument("--no-complete", action="store_true", help="report items only")
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--rules", metavar="DIR", help="your rule files, tried before built-ins")
@@ -103,6 +116,15 @@ def job_id(text: str) -> str:
     return text.lower()
 
 
+def concurrency(text: str) -> int:
+    """``--concurrency``: a whole number of requests, 1 to ``MAX_CONCURRENCY``."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(
+            f"{escaped(text[:20])!r} is not a number of requests from 1 to {MAX_CONCURRENCY}"
+        )
+    return int(text)
+
+
 def pleo_client(settings: PleoSettings) -> PleoClient:
     """The client the command reports with (a seam for tests that must not sleep)."""
     return PleoClient(settings=settings)
@@ -119,7 +141,7 @@ def run_report(args: argparse.Namespace, out: IO[str]) -> int:
     args.job_failure = job_failure_args(args)
     if args.input is None:  # failing a job needs no items; otherwise they come on stdin
         args.input = "" if args.job_failure else "-"
-    settings = _settings(args.base_url)
+    settings = _settings(args.base_url, args.concurrency)
     engine = load(args.rules, args.templates)
     if args.input not in ("-", ""):
         Path(args.input).open("rb").close()  # unreadable input: say so before touching Pleo
@@ -153,10 +175,10 @@ def _retries_told_on_stderr() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _settings(base_url: str | None) -> PleoSettings:
+def _settings(base_url: str | None, concurrency: int | None) -> PleoSettings:
     """Settings from the environment; a bad value is named by its variable, not its field."""
     try:
-        return PleoSettings.from_env(base_url=base_url)
+        return PleoSettings.from_env(base_url=base_url, concurrency=concurrency)
     except PleoSettingsError as exc:
         message = str(exc)
         for field_name, variable in _VARIABLES:
@@ -275,7 +297,17 @@ def _say_stalled(run: Run) -> None:
 
 
 def _drain(report: Report, run: Run) -> bool:
-    """Send what is queued or parked; False when Pleo still does not take it."""
+    """Send what is queued or parked; False when Pleo still does not take it.
+
+    A batch sent alongside the reading that Pleo did not take is told here, at the first
+    flush, and is a stall like one told while reading: it is tried once more.
+    """
+    if not run.stalled:
+        try:
+            report.flush()
+        except PleoError as exc:
+            run.stall(report, exc)
+            _say_stalled(run)
     if run.stalled:
         try:
             report.flush()

@@ -3,12 +3,18 @@
 ``Report`` and ``AsyncReport`` drive these; the decisions (batches of at most 100, a flush
 at least every ``flush_every`` seconds by the injected clock, completion checked and posted
 exactly once, an early ``failed`` event) are made here, once.
+
+Opening reads the job and only its final items (what a resumed run must not send again);
+a full batch is sent alongside the caller (``Spawn``), up to ``settings.concurrency`` at
+once, and an error it ends with is raised at the report's next call. Pleo's answer to each
+update already says what it holds, so completing reads Pleo back only when fewer items are
+known final than the job holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from failreason._engine import Engine
 from failreason._errors import FailreasonError
@@ -17,15 +23,31 @@ from failreason._outcome import (
     ReportOutcome,
     check_reportable,
     completion_check,
-    default_engine,
+    default_job_types,
     failed_item,
     fit_reason,
 )
-from failreason._protocol import Context, Flow, Sleep, items, job, post_event, put
+from failreason._protocol import (
+    Background,
+    Context,
+    Flow,
+    Join,
+    Sleep,
+    Spawn,
+    all_items,
+    job,
+    post_event,
+    put,
+)
 
 __all__ = ["Context", "Flow"]  # re-exported for the report drivers
 from failreason._policy import DEFAULT_JOB_FAILURE_TYPE, JobEvent, job_event
-from failreason._vocabulary import ITEM_FAILURE_TYPES, JOB_FAILURE_TYPES, MAX_ITEMS_PER_UPDATE
+from failreason._vocabulary import (
+    FINAL_ITEM_STATUSES,
+    ITEM_FAILURE_TYPES,
+    JOB_FAILURE_TYPES,
+    MAX_ITEMS_PER_UPDATE,
+)
 from failreason._wire import ItemUpdate
 
 
@@ -41,6 +63,7 @@ class ReportState:
     engine: Engine | None
     last_flush: float
     finished: JobEvent | None = None
+    background: Background = field(default_factory=Background)  # batches on their way
 
 
 def open_report(ctx: Context, job_id: str, engine: Engine | None) -> Flow[ReportState]:
@@ -50,37 +73,66 @@ def open_report(ctx: Context, job_id: str, engine: Engine | None) -> Flow[Report
         if inherited > 0:
             yield Sleep(inherited)  # let an update a killed run sent land first
             ctx.locks.in_flight(job_id, 0.0)
-        check_reportable((yield from job(ctx, job_id)), job_id)
-        ledger = Ledger(job_id)
-        ledger.learn((yield from items(ctx, job_id)))
+        held = yield from job(ctx, job_id)
+        check_reportable(held, job_id)
+        ledger = yield from _read_ledger(ctx, job_id, held.get("numberOfItems"))
     except BaseException:
         ctx.locks.release(job_id)
         raise
     return ReportState(ledger, engine, ctx.clock())
 
 
+def _read_ledger(ctx: Context, job_id: str, count: object) -> Flow[Ledger]:
+    """What Pleo holds of the job: only its final items when it says how many items it has
+    (the rest are not final, and there is nothing to resume in a new job), else every item."""
+    ledger = Ledger(job_id)
+    if not isinstance(count, int) or isinstance(count, bool):
+        ledger.learn((yield from all_items(ctx, job_id)))
+        return ledger
+    for status in FINAL_ITEM_STATUSES:
+        ledger.learn((yield from all_items(ctx, job_id, status)))
+    ledger.expected = count
+    return ledger
+
+
 def queue(ctx: Context, state: ReportState, update: ItemUpdate, every: float) -> Flow[None]:
-    """Queue one update; flush when a batch is full or ``every`` seconds passed since the last."""
+    """Queue one update; send a full batch, or everything when ``every`` seconds passed since
+    the last flush, without waiting for the answers. A batch that failed since the last
+    call raises here, with this update queued."""
     _check_open(state)
-    state.ledger.queue(update)
+    state.ledger.queue(update)  # queued first: a failed batch raised below leaves it queued
+    yield Join(state.background, wait=False)
     due = ctx.clock() - state.last_flush >= every
-    if len(state.ledger.queued) >= MAX_ITEMS_PER_UPDATE or due:
-        yield from flush(ctx, state)
+    yield from _send_ready(ctx, state, whole_batches_only=not due)
+    if due:
+        state.last_flush = ctx.clock()
+
+
+def _send_ready(ctx: Context, state: ReportState, *, whole_batches_only: bool) -> Flow[None]:
+    """Start sending what is queued and not on its way, in batches of at most 100."""
+    ledger = state.ledger
+    while True:
+        ready = len(ledger.next_batch())
+        if not ready or (whole_batches_only and ready < MAX_ITEMS_PER_UPDATE):
+            return
+        yield Spawn(state.background, put(ctx, ledger, ledger.take_batch()))
 
 
 def flush(ctx: Context, state: ReportState) -> Flow[None]:
-    """Send every queued update now, in batches of at most 100.
+    """Send every queued update now, in batches of at most 100, and wait for the answers.
 
     Items Pleo refused for a reason that sounds transient stay queued (a few times, see
     ``Ledger``) and are sent again after a backoff.
     """
     rounds = 0
-    while state.ledger.queued:
-        yield from put(ctx, state.ledger, state.ledger.next_batch())
-        if state.ledger.refused_for_now:
-            rounds += 1
-            state.ledger.refused_for_now = []
-            yield Sleep(ctx.settings.policy.backoff(rounds, ctx.rng))
+    while True:
+        yield from _send_ready(ctx, state, whole_batches_only=False)
+        yield Join(state.background)
+        if not state.ledger.queued:
+            break
+        rounds += 1  # what is still queued was refused for now
+        state.ledger.refused_for_now = []
+        yield Sleep(ctx.settings.policy.backoff(rounds, ctx.rng))
     state.last_flush = ctx.clock()
 
 
@@ -93,12 +145,13 @@ def complete(
     """Flush, check every item is final, and post the job's event exactly once."""
     _check_open(state)
     yield from flush(ctx, state)
-    state.ledger.learn((yield from items(ctx, state.ledger.job_id)))
+    if state.ledger.unsettled():  # else every answer already said what Pleo holds
+        state.ledger.learn((yield from all_items(ctx, state.ledger.job_id)))
     for update in completion_check(state.ledger, fail_missing):
         state.ledger.queue(update)
     yield from flush(ctx, state)
     if job_types is None:
-        job_types = default_engine(state.engine).job_failure_types
+        job_types = default_job_types(state.engine)
     event = job_event(state.ledger.finals(), job_types)
     return (yield from _finish(ctx, state, event, job_types))
 
@@ -108,7 +161,7 @@ def fail(
 ) -> Flow[ReportOutcome]:
     """Post ``failed`` for the whole job now; items already sent stay as Pleo holds them."""
     _check_open(state)
-    job_types = default_engine(state.engine).job_failure_types
+    job_types = default_job_types(state.engine)
     event = job_failure(error_or_type, reason, state.engine, job_types)
     yield from flush(ctx, state)
     return (yield from _finish(ctx, state, event, job_types))

@@ -162,6 +162,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_json(413, {"type": "PAYLOAD_TOO_LARGE", "message": message}))
             return None
         body = self.rfile.read(int(length)) if int(length) else b""
+        if len(body) < int(length):
+            return None  # the client went away mid-body (killed): no request, nothing to answer
         self.close_connection = asked_to_close
         return body
 
