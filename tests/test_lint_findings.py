@@ -382,3 +382,15 @@ def test_every_code_has_a_description() -> None:
     """The registry docs and SARIF read: codes in order, each with one line."""
     assert list(CODES) == sorted(CODES)
     assert all(text and "\n" not in text for text in CODES.values())
+
+
+def test_the_summary_counts_the_user_rules_and_files(
+    write_rules: WriteRules, capsys: Capsys
+) -> None:
+    """With your rules loaded, the summary says how many of the rules are yours."""
+    rules = write_rules(acme=PACK)
+    assert main(["lint", "--rules", str(rules)]) == 0
+    summary = capsys.readouterr().out.splitlines()[-1]
+    assert " rules (1 of them yours, in 1 file), " in summary
+    assert main(["lint"]) == 0
+    assert "yours" not in capsys.readouterr().out

@@ -59,6 +59,8 @@ class LintReport:
     concept_examples: int = 0
     silenced: int = 0
     checked: list[str] = field(default_factory=list)  # the rule files read
+    user_rules: int = 0  # of ``rules``, those of the user's directories
+    user_files: int = 0
 
     @property
     def clean(self) -> bool:
@@ -98,6 +100,8 @@ def lint(load_engine: Callable[[], Engine]) -> LintReport:
         concept_examples=len(concepts.examples),
         silenced=silenced,
         checked=[file.shown for file in files],
+        user_rules=sum(1 for rule in engine.rules if rule.layer < len(layers) - 1),
+        user_files=sum(1 for file in files if file.layer < len(layers) - 1),
     )
 
 
@@ -140,8 +144,12 @@ def format_text(report: LintReport) -> str:
         return "\n".join(lines) + "\n"
     words = f"{report.concept_words} concept words, {report.concept_examples} concept examples"
     silenced = f", {report.silenced} silenced" if report.silenced else ""
+    yours = ""
+    if report.user_files:  # the user's part first: the built-ins are mostly not their concern
+        files = f"{report.user_files} file{'s' * (report.user_files != 1)}"
+        yours = f" ({report.user_rules} of them yours, in {files})"
     lines.append(
-        f"{report.rules} rules, {report.systems} system profiles, {words}{silenced}: "
+        f"{report.rules} rules{yours}, {report.systems} system profiles, {words}{silenced}: "
         f"{_found(report.findings)}"
     )
     return "\n".join(lines) + "\n"
