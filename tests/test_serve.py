@@ -18,6 +18,7 @@ import uvicorn
 import failreason
 from failreason._cli import main
 from failreason._serve import Service, create_app
+from failreason._serve_cli import listen
 
 TOKEN = "test-token-1"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -44,8 +45,7 @@ class Running:
 
     def __init__(self, service: Service) -> None:
         self.service = service
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
+        listener = listen("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         config = uvicorn.Config(create_app(service), log_level="error", access_log=False)
         self.server = uvicorn.Server(config)
@@ -265,3 +265,22 @@ def test_without_the_extra_serve_says_how_to_install_it(
     monkeypatch.setattr(builtins, "__import__", no_uvicorn)
     assert main(["serve", "--port", "0"]) == 2
     assert "pip install 'failreason[serve]'" in capsys.readouterr().err
+
+
+def test_the_listener_says_it_is_tcp_so_answers_are_not_held_back() -> None:
+    """asyncio turns Nagle's algorithm off only on sockets that name TCP; with it on, every
+    kept-alive answer waits for the client's delayed ACK (~40 ms)."""
+    listener = listen("127.0.0.1", 0)
+    try:
+        assert listener.proto == socket.IPPROTO_TCP
+    finally:
+        listener.close()
+
+
+def test_a_port_in_use_stops_serve_with_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    taken = listen("127.0.0.1", 0)
+    try:
+        assert main(["serve", "--isolated", "--port", str(taken.getsockname()[1])]) == 2
+    finally:
+        taken.close()
+    assert "cannot listen on 127.0.0.1:" in capsys.readouterr().err

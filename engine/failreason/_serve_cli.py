@@ -59,7 +59,7 @@ def _serve(args: argparse.Namespace, out: IO[str]) -> int:
     )
     if args.watch_seconds <= 0:
         service.watched = ()
-    listener = _listen(args.host, args.port)
+    listener = listen(args.host, args.port)
     host, port = listener.getsockname()[:2]
     log(f"listening on http://{host}:{port} ({len(engine.rules)} rules)")
     config = uvicorn.Config(create_app(service), log_level="warning", access_log=False)
@@ -76,14 +76,17 @@ def watched_directories(settings: Settings) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def listen(host: str, port: int) -> socket.socket:
     """A bound socket, so the port (0: any free one) is known before the server starts."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio turns Nagle's algorithm off only on sockets that
+    # say they are TCP, and with it on every kept-alive answer waits ~40 ms for a delayed ACK.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
     except OSError as exc:
         listener.close()
         raise FailreasonError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    listener.listen(2048)  # connections made once the address is printed wait, not fail
     return listener
