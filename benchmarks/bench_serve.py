@@ -58,6 +58,8 @@ def server(cache_size: int | None = None) -> Iterator[tuple[str, int]]:
     finally:
         child.terminate()
         child.wait(timeout=30)
+        if child.stderr is not None:
+            child.stderr.close()
 
 
 def timed_requests(address: tuple[str, int], bodies: list[bytes], count: int) -> list[float]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +25,7 @@ from failreason._serve import Service, create_app
 from failreason._serve_cli import listen
 
 TOKEN = "test-token-1"
+ENGINE = Path(failreason.__file__).resolve().parent.parent
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 XERO = {"system": "xero", "status": 400, "body": {"Message": "Account code 123 is not valid"}}
 
@@ -284,3 +289,36 @@ def test_a_port_in_use_stops_serve_with_the_reason(capsys: pytest.CaptureFixture
     finally:
         taken.close()
     assert "cannot listen on 127.0.0.1:" in capsys.readouterr().err
+
+
+def test_the_command_reloads_on_sighup_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """The real ``failreason serve`` process: token from the environment, SIGHUP, SIGTERM."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "acme.yaml").write_text(pack(1), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ENGINE), "FAILREASON_SERVE_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "failreason", "serve", "--port", "0", "--rules", str(rules)]
+    child = subprocess.Popen(
+        [*command, "--watch-seconds", "0"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stderr is not None
+        url = child.stderr.readline().split("listening on ")[1].split()[0]
+        with httpx.Client(base_url=url, headers=AUTH) as client:
+            assert client.post("/classify", json=ACME).json()["rule"] == "acme.v1"
+            assert client.post("/classify", json=ACME, headers={"Authorization": ""}).is_error
+            (rules / "acme.yaml").write_text(pack(2), encoding="utf-8")
+            child.send_signal(signal.SIGHUP)
+            wait_for(lambda: client.get("/healthz").json()["reloads"] == 1)
+            assert client.post("/classify", json=ACME).json()["rule"] == "acme.v2"
+        child.send_signal(signal.SIGTERM)
+        # uvicorn finishes the requests in flight, then ends by the signal it was sent
+        assert child.wait(timeout=30) == -signal.SIGTERM
+        told = child.stderr.read()
+        assert "SIGHUP: rules reloaded" in told
+        assert "Traceback" not in told
+    finally:
+        child.kill()  # a no-op when it has ended
+        child.wait()
+        if child.stderr is not None:
+            child.stderr.close()

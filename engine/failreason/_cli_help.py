@@ -150,8 +150,9 @@ TEXTS: dict[str, Help] = {
         "'failreason[serve]'.",
         f"HTTP requests; --token or FAILREASON_SERVE_TOKEN requires a bearer token.\n{_CONFIGURED}",
         "failreason serve --port 8087 --rules my-rules",
-        "0 stopped (SIGINT or SIGTERM, after the requests in flight); 2 could not run "
-        "(without the serve extra, broken rule files, the port taken)",
+        "0 stopped; 2 could not run (without the serve extra, broken rule files, the port "
+        "taken); 130 Ctrl-C. SIGTERM: the requests in flight are answered, then the process "
+        "ends by that signal, as process managers expect.",
     ),
     "demo": Help(
         "Play a connector against an in-process sandbox Pleo: report a job's items, failed "
