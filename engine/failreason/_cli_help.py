@@ -142,6 +142,18 @@ TEXTS: dict[str, Help] = {
         'failreason sandbox --items 20 --faults "429=0.1,503=0.05"',
         "0 stopped with Ctrl-C; 2 bad usage (e.g. a malformed --faults)",
     ),
+    "serve": Help(
+        "Classify over HTTP for connectors in any language: POST /classify and POST "
+        "/explain take one envelope, a JSON array or JSON Lines (application/x-ndjson); "
+        "GET /healthz; GET /metrics (Prometheus). Rules are reloaded on SIGHUP and when "
+        "their files change; a broken set keeps the old one. Needs pip install "
+        "'failreason[serve]'.",
+        f"HTTP requests; --token or FAILREASON_SERVE_TOKEN requires a bearer token.\n{_CONFIGURED}",
+        "failreason serve --port 8087 --rules my-rules",
+        "0 stopped; 2 could not run (without the serve extra, broken rule files, the port "
+        "taken); 130 Ctrl-C. SIGTERM: the requests in flight are answered, then the process "
+        "ends by that signal, as process managers expect.",
+    ),
     "demo": Help(
         "Play a connector against an in-process sandbox Pleo: report a job's items, failed "
         "with real accounting-system errors, and show what Pleo then holds.",
