@@ -22,7 +22,6 @@ the file. A level that gives ``rules`` replaces the lower levels' rules, as ruff
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,6 +155,8 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def _parse(path: Path) -> dict[str, Any]:
+    import tomllib  # here: most runs find no config file, and a classify must start fast
+
     try:
         with path.open("rb") as file:
             return tomllib.load(file)
