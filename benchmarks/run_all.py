@@ -75,8 +75,10 @@ SERVE_SNIPPET = (
 )
 
 
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
+def environment(scratch: Path) -> dict[str, str]:
+    """This checkout's engine first, and a rule-set cache of the run's own (never the user's)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FAILREASON")}
+    env["FAILREASON_CACHE_DIR"] = str(scratch / "rule-cache")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "engine"), env.get("PYTHONPATH")]))
     return env
 
@@ -86,7 +88,7 @@ def run_script(script: str, args: Sequence[str], scratch: Path) -> suite_table.R
     output = scratch / f"{script}.json"
     command = [sys.executable, str(HERE / script), *args, "--json", str(output)]
     done = subprocess.run(  # noqa: S603 - this interpreter, our own scripts
-        command, capture_output=True, text=True, env=environment(), check=False, cwd=ROOT
+        command, capture_output=True, text=True, env=environment(scratch), check=False, cwd=ROOT
     )
     sys.stderr.write(done.stdout)  # the part's own table, for the curious
     if done.returncode != 0 or not output.exists():
@@ -96,12 +98,12 @@ def run_script(script: str, args: Sequence[str], scratch: Path) -> suite_table.R
     return result
 
 
-def run_serve(quick: bool) -> suite_table.Result | str:
+def run_serve(quick: bool, scratch: Path) -> suite_table.Result | str:
     if importlib.util.find_spec("bench_serve") is None:
         return "bench_serve.py absent"
     command = [sys.executable, "-c", SERVE_SNIPPET, str(HERE), "quick" if quick else "full"]
     done = subprocess.run(  # noqa: S603 - this interpreter, our own snippet
-        command, capture_output=True, text=True, env=environment(), check=False, cwd=ROOT
+        command, capture_output=True, text=True, env=environment(scratch), check=False, cwd=ROOT
     )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -168,8 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for script, script_args in part_args(args.quick).items():
             print(f"running {script} ...", file=sys.stderr, flush=True)
             results[script] = run_script(script, script_args, Path(scratch))
-    print("running bench_serve.py ...", file=sys.stderr, flush=True)
-    results["bench_serve.py"] = run_serve(args.quick)
+        print("running bench_serve.py ...", file=sys.stderr, flush=True)
+        results["bench_serve.py"] = run_serve(args.quick, Path(scratch))
     rows = collect(results, {**EXTRACTORS, "bench_serve.py": suite_table.serve_figures})
     command = "python benchmarks/run_all.py" + (" --quick" if args.quick else "")
     print(suite_table.table(rows, header(facts, args.quick, command)))
