@@ -112,14 +112,28 @@ def test_reporting_needs_the_exact_minimum_of_requests() -> None:
     assert "minimal" not in {f.name for f in figures}
 
 
-def test_serve_figures_from_the_named_keys_or_ready_made() -> None:
-    named = suite.serve_figures({"p99_ms": 6.5, "repeated_per_second": 2500.0})
-    assert [f.verdict for f in named] == ["MISSED", "met"]
-    ready = suite.serve_figures(
-        {"figures": [{"name": "p50", "value": 1.0, "baseline_name": "p99", "baseline": 2.0,
-                      "target": {"bound": "ratio at most", "limit": 0.4, "text": "<= 0.4x"}}]}
-    )  # fmt: skip
-    assert (ready[0].part, ready[0].ratio, ready[0].verdict) == ("6 serve", 0.5, "MISSED")
+SERVE: dict[str, Any] = {  # the shape of bench_serve.run()
+    "single repeated": {"p50_ms": 1.2, "p99_ms": 4.0, "requests": 5000,
+                        "classifications_per_second": 700.0},
+    "concurrent repeated": {"p50_ms": 2.0, "p99_ms": 9.0, "requests": 5000,
+                            "classifications_per_second": 1900.0},
+    "batch repeated": {"p50_ms": 9.0, "p99_ms": 20.0, "requests": 500,
+                       "classifications_per_second": 20000.0},
+    "single distinct": {"p50_ms": 1.5, "p99_ms": 6.0, "requests": 5000,
+                        "classifications_per_second": 600.0},
+    "targets": {"cpus": 2},
+}  # fmt: skip
+
+
+def test_serve_p99_and_throughput_against_their_targets() -> None:
+    p99, rate, batch, distinct = suite.serve_figures(SERVE)
+    assert (p99.value, p99.baseline, p99.verdict) == (4.0, 1.2, "met")  # under 5 ms
+    assert (rate.value, rate.baseline, rate.verdict) == (1900.0, 700.0, "MISSED")  # < 2,000/s
+    assert (batch.verdict, distinct.verdict) == ("", "")
+    assert distinct.ratio == pytest.approx(1.5)
+    faster = {**SERVE, "concurrent repeated": {**SERVE["concurrent repeated"],
+                                               "classifications_per_second": 2000.0}}  # fmt: skip
+    assert suite.serve_figures(faster)[1].verdict == "met"
 
 
 def test_a_part_that_failed_or_is_absent_becomes_a_row_saying_why() -> None:
