@@ -12,6 +12,7 @@ on a signal built beforehand, medians of interleaved rounds:
 - indexed: the engine's walk (``RuleIndex.matches``: candidates, then their checks);
 - reference: every rule's matcher in order, the oracle the index must agree with;
 - ``re`` loop: a first-match loop with Python's ``re`` over the same patterns and statuses;
+- ``re2`` loop: the same loop with google-re2's ``re2.compile`` (case-insensitive options);
 - RE2 set: one ``re2.Set`` over every pattern, which only says which patterns occur: the
   practical floor of any walk.
 
@@ -33,6 +34,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import re2  # google-re2, the engine's own regex library
 
 import failreason
 from failreason._prefilter import PatternSet, literal_pattern
@@ -91,6 +94,7 @@ class RuleSetUnderTest:
     envelopes: list[dict[str, Any]]
     signals: list[Signal]
     re_loop: list[tuple[re.Pattern[str], bool]]
+    re2_loop: list[tuple[Any, bool]]
     re2_set: PatternSet
     load_seconds: float
     index_seconds: float
@@ -122,6 +126,7 @@ def build(size: int, scratch: Path) -> RuleSetUnderTest:
         envelopes,
         signals,
         python_patterns(size),
+        re2_patterns(size),
         one_set(size),
         loaded - started,
         indexed - loaded,
@@ -140,6 +145,13 @@ def pattern(index: int) -> str:
 def python_patterns(size: int) -> list[tuple[re.Pattern[str], bool]]:
     """The same patterns for Python's ``re``, each with whether it needs a 4xx status."""
     return [(re.compile(pattern(i), re.IGNORECASE), i % 5 == 4) for i in range(size)]
+
+
+def re2_patterns(size: int) -> list[tuple[Any, bool]]:
+    """The same patterns compiled by google-re2, case-insensitive like the ``re`` loop's."""
+    options = re2.Options()
+    options.case_sensitive = False
+    return [(re2.compile(pattern(i), options), i % 5 == 4) for i in range(size)]
 
 
 def one_set(size: int) -> PatternSet:
@@ -176,8 +188,18 @@ def walk_reference(under: RuleSetUnderTest) -> Callable[[], object]:
 
 
 def walk_re(under: RuleSetUnderTest) -> Callable[[], object]:
+    return first_match_loop(under, under.re_loop)
+
+
+def walk_re2(under: RuleSetUnderTest) -> Callable[[], object]:
+    return first_match_loop(under, under.re2_loop)
+
+
+def first_match_loop(
+    under: RuleSetUnderTest, loop: Sequence[tuple[Any, bool]]
+) -> Callable[[], object]:
+    """The loop a connector would write by hand: each pattern in order, first match wins."""
     texts = [(s.text.folded, s.status) for s in under.signals]
-    loop = under.re_loop
 
     def run() -> None:
         for text, status in texts:
@@ -215,6 +237,7 @@ def measure(under: RuleSetUnderTest, rounds: int, budget: float) -> dict[str, fl
         "indexed": walk_indexed(under),
         "reference": walk_reference(under),
         "re loop": walk_re(under),
+        "re2 loop": walk_re2(under),
         "RE2 set": set_floor(under),
         "classify indexed": classify(under.engine, under.envelopes),
         "classify reference": classify(under.reference, under.envelopes),
@@ -250,13 +273,14 @@ def check_agreement(under: RuleSetUnderTest) -> None:
 def report(rows: Sequence[dict[str, Any]]) -> None:
     print(
         f"{'rules':>6} {'load s':>7} {'index s':>7} | {'indexed':>8} {'reference':>9} "
-        f"{'re loop':>9} {'RE2 set':>7} µs/message | {'classify':>8} {'ref.':>8} µs"
+        f"{'re loop':>9} {'re2 loop':>9} {'RE2 set':>7} µs/message | {'classify':>8} {'ref.':>8} µs"
     )
     for row in rows:
         t = row["us_per_message"]
         print(
             f"{row['rules']:>6} {row['load_seconds']:>7.2f} {row['index_seconds']:>7.3f} | "
             f"{t['indexed']:>8.1f} {t['reference']:>9.1f} {t['re loop']:>9.1f} "
+            f"{t['re2 loop']:>9.1f} "
             f"{t['RE2 set']:>7.1f}            | {t['classify indexed']:>8.1f} "
             f"{t['classify reference']:>8.1f}"
         )
@@ -264,6 +288,7 @@ def report(rows: Sequence[dict[str, Any]]) -> None:
     size = rows[-1]["rules"]
     print(f"indexed {size} / {rows[0]['rules']} rules: {last['indexed'] / first['indexed']:.2f}x")
     print(f"re loop / indexed at {size} rules: {last['re loop'] / last['indexed']:.1f}x")
+    print(f"re2 loop / indexed at {size} rules: {last['re2 loop'] / last['indexed']:.1f}x")
     print(f"reference / indexed at {size} rules: {last['reference'] / last['indexed']:.1f}x")
     print(f"indexed / RE2 set at {size} rules: {last['indexed'] / last['RE2 set']:.1f}x")
 

@@ -1,5 +1,6 @@
 """Classifying starts without the reporting stack (httpx, asyncio, the sandbox), and with a
-warm rule-set cache without what reads rule files (PyYAML, jsonschema)."""
+warm rule-set cache without what reads rule files (PyYAML, jsonschema) or compiles and renders
+templates (Jinja, when the reason takes the plain path), nor the XML of JUnit reports."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import failreason
 
 ENGINE = Path(failreason.__file__).resolve().parent.parent
-HEAVY = ("httpx", "asyncio", "jsonschema", "yaml")
+HEAVY = ("httpx", "asyncio", "jsonschema", "yaml", "jinja2", "xml")
 # Runs the command line's own entry, then tells which of the heavy modules were imported.
 RUN_THEN_LIST = """
 import json, sys
@@ -60,8 +61,9 @@ def test_classifying_a_line_imports_none_of_the_reporting_stack(tmp_path: Path) 
     """``echo LINE | failreason classify`` with a warm cache imports none of them.
 
     The first run reads the rule files (PyYAML) and checks them against the schema
-    (jsonschema), and imports nothing else of the list; the second reads the rule set from
-    the cache, and imports none of them.
+    (jsonschema) and compiles the templates (Jinja), and imports nothing else of the list;
+    the second reads the rule set from the cache, and imports none of them: its reason
+    takes the plain path, so no template is rebuilt for Jinja.
     """
     line = json.dumps({"system": "xero", "status": 429, "body": {"Title": "Too many"}}) + "\n"
     code = RUN_THEN_LIST.format(heavy=HEAVY)
@@ -70,7 +72,7 @@ def test_classifying_a_line_imports_none_of_the_reporting_stack(tmp_path: Path) 
     assert cold_out == warm_out
     assert json.loads(warm_out)["failureReasonType"] == "accounting_system_rate_limit"
     assert isinstance(cold["heavy"], list)
-    assert all(name.startswith(("jsonschema", "yaml")) for name in cold["heavy"])
+    assert all(name.startswith(("jsonschema", "yaml", "jinja2")) for name in cold["heavy"])
     assert warm == {"status": 0, "heavy": []}
 
 

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 from failreason._bounds import MAX_DEPTH, MAX_NODES, MAX_NUMBER_BITS
 from failreason._clean import html_text
 from failreason._decode import decode, unrepr_bytes
+from failreason._lazy_re import lazy_compile
 from failreason._paths import JSON
 from failreason._redact import REDACTED, redact_markup, redact_tree
 from failreason._sanitize import collapse, unescape, valid
@@ -76,10 +77,10 @@ def _media_type(content_type: str | None) -> str:
 
 # --- choosing the format -------------------------------------------------------
 
-_HTML_START = re.compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
-_HTML_ANY = re.compile(r"<!doctype\s+html|<(?:html|head|body)[\s>]", re.IGNORECASE)
-_BYTES_REPR = re.compile(r"b(['\"]).*\1", re.DOTALL)
-_FORM = re.compile(r"[A-Za-z_][\w.%\[\]-]*=[^&\s]*(?:&[A-Za-z_][\w.%\[\]-]*=[^&\s]*)*")
+_HTML_START = lazy_compile(r"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
+_HTML_ANY = lazy_compile(r"<!doctype\s+html|<(?:html|head|body)[\s>]", re.IGNORECASE)
+_BYTES_REPR = lazy_compile(r"b(['\"]).*\1", re.DOTALL)
+_FORM = lazy_compile(r"[A-Za-z_][\w.%\[\]-]*=[^&\s]*(?:&[A-Za-z_][\w.%\[\]-]*=[^&\s]*)*")
 
 
 def _from_text(text: str, media: str, depth: int = 0) -> ParsedBody:
@@ -154,7 +155,7 @@ def _as_text(text: str) -> ParsedBody:
     return ParsedBody("text", None, _collapse(text))
 
 
-_DOCUMENT_START = re.compile(r"[{\[](?=\s*(?:\"|\\\"|\{))|<(?=\?xml|[A-Za-z_])")
+_DOCUMENT_START = lazy_compile(r"[{\[](?=\s*(?:\"|\\\"|\{))|<(?=\?xml|[A-Za-z_])")
 
 
 def _collapse(*parts: str) -> str:
@@ -194,7 +195,7 @@ def _load(text: str, start: int, budget: list[int]) -> tuple[JSON, int]:
         return _repaired(text[start:], budget), len(text)
 
 
-_STRUCTURE = re.compile(r"[\[{,]")
+_STRUCTURE = lazy_compile(r"[\[{,]")
 
 
 def _node_bound(text: str, start: int) -> int | None:
@@ -282,8 +283,8 @@ def _close_json(text: str) -> tuple[str, int]:
     return tail + "".join(reversed(closers)), last_comma
 
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_PLAIN_RUN = re.compile(r'[^"{}\[\],.…]+')
+_STRING = lazy_compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_PLAIN_RUN = lazy_compile(r'[^"{}\[\],.…]+')
 
 
 def _copy_string(text: str, index: int, out: list[str]) -> int:
@@ -365,8 +366,8 @@ def _render_into(value: JSON, key: str, parts: list[str], depth: int) -> None:
 
 # --- XML -------------------------------------------------------------------------
 
-_DTD = re.compile(r"<!(?:doctype|entity)", re.IGNORECASE)
-_MARKUP = re.compile(r"<[!?/]?[A-Za-z_][^<>]*>|<!\[CDATA\[|\]\]>|<!--|-->")
+_DTD = lazy_compile(r"<!(?:doctype|entity)", re.IGNORECASE)
+_MARKUP = lazy_compile(r"<[!?/]?[A-Za-z_][^<>]*>|<!\[CDATA\[|\]\]>|<!--|-->")
 
 
 def _xml_at(text: str, start: int) -> JSON | None:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from failreason._bounds import MAX_MESSAGE_CHARS
+from failreason._lazy_re import lazy_compile
 from failreason._redact import redact_markup
 from failreason._sanitize import (
     collapse,
@@ -30,14 +31,14 @@ ELLIPSIS = "…"
 
 # A well-formed start/end tag. Quoted attribute values may not hold < or >, so a
 # failed match never scans past the next tag and the pattern stays linear.
-_TAG = re.compile(
+_TAG = lazy_compile(
     r"</?[A-Za-z][\w:.-]*"
     r"(?:\s+[\w:.-]+(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=]+))?)*"
     r"\s*/?>"
 )
-_LITERAL_ESCAPES = re.compile(r"\\[rnt]")
-_JSON_OPEN = re.compile(r"(?<![{\[])[{\[]+\s*(?=\")")  # only from the start of a run
-_JSON_CLOSE = re.compile(r"(?<=\")\s*[}\]]+")
+_LITERAL_ESCAPES = lazy_compile(r"\\[rnt]")
+_JSON_OPEN = lazy_compile(r"(?<![{\[])[{\[]+\s*(?=\")")  # only from the start of a run
+_JSON_CLOSE = lazy_compile(r"(?<=\")\s*[}\]]+")
 _LEADING_NOISE = " ,;:}]"
 _TRAILING_NOISE = " ,;:{["
 # ideographic full stop and fullwidth ! and ? end sentences too
@@ -127,8 +128,10 @@ def _cut_at_word(head: str) -> str:
 
 # --- HTML pages ----------------------------------------------------------------
 
-_HTML_TOKEN = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*>|<!--|<[!?][^<>]*>")
-_RAW_TEXT_END = {name: re.compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
+_HTML_TOKEN = lazy_compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^<>]*>|<!--|<[!?][^<>]*>")
+_RAW_TEXT_END = {
+    name: lazy_compile(rf"</{name}\s*>", re.IGNORECASE) for name in ("script", "style")
+}
 _MAX_SUMMARY_PARTS = 8
 _SUMMARY_TAGS = frozenset({"title", "h1", "h2", "h3", "h4", "h5", "h6", "p"})
 

@@ -18,8 +18,6 @@ from failreason._examples import ExampleOutcome
 from failreason._findings import Finding
 from failreason._jsonl import dumps, use_utf8
 from failreason._load import builtin_dir
-from failreason._output_formats import examples_json, examples_sarif, lint_json, lint_sarif
-from failreason._output_junit import examples_junit, lint_junit
 
 FORMATS = ("text", "json", "sarif", "junit")
 
@@ -40,6 +38,10 @@ def lint_report(
     output_format: str, findings: Sequence[Finding], files: Sequence[str], tool_version: str
 ) -> str:
     """lint's report as json, sarif or junit text."""
+    # Imported here: classify, the command that must start fast, never writes these.
+    from failreason._output_formats import lint_json, lint_sarif
+    from failreason._output_junit import lint_junit
+
     if output_format == "junit":
         return lint_junit(findings, files)
     if output_format == "sarif":
@@ -51,6 +53,9 @@ def examples_report(
     output_format: str, outcomes: Sequence[ExampleOutcome], tool_version: str
 ) -> str:
     """test's report as json, sarif or junit text."""
+    from failreason._output_formats import examples_json, examples_sarif
+    from failreason._output_junit import examples_junit
+
     if output_format == "junit":
         return examples_junit(outcomes)
     if output_format == "sarif":

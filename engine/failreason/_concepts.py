@@ -16,13 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from failreason._lazy_re import lazy_compile
 from failreason._normalize import fold_pattern
 from failreason._regex import Regex, compile_regex
 from failreason._signal import Signal
 
 Captures = dict[str, str]
 
-_BRACES = re.compile(r"\{([^{}]*)\}")
+_BRACES = lazy_compile(r"\{([^{}]*)\}")
 
 # Words that may stand between an object and its identifier: "account no. 4000", "Kontot nr 4".
 _ID_WORDS = (

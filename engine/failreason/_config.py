@@ -22,14 +22,13 @@ the file. A level that gives ``rules`` replaces the lower levels' rules, as ruff
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from failreason._errors import FailreasonError
+from failreason._lazy_re import lazy_compile
 from failreason._schema import suggest
 
 ENV_RULES = "FAILREASON_RULES"
@@ -38,7 +37,7 @@ PYPROJECT = "pyproject.toml"
 _TABLE = "[tool.failreason]"
 _KEYS = ("rules", "templates", "strict")
 _COMMAND_LINE = "the command line"
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_POSITION = lazy_compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
 class ConfigError(FailreasonError):
@@ -156,6 +155,8 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def _parse(path: Path) -> dict[str, Any]:
+    import tomllib  # here: most runs find no config file, and a classify must start fast
+
     try:
         with path.open("rb") as file:
             return tomllib.load(file)

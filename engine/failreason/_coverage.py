@@ -9,7 +9,6 @@ by their shape (numbers, ids and quoted values masked), so "Account 4000 not fou
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 from failreason._engine import Engine
 from failreason._errors import FailreasonError
 from failreason._jsonl import BadLine, json_lines
+from failreason._lazy_re import lazy_compile
 from failreason._result import Classification
 from failreason._signal import Signal
 
@@ -28,8 +28,8 @@ NO_MESSAGE = "(no message)"
 WILDCARD = "<*>"
 TOP_MESSAGES = 20
 
-_QUOTED = re.compile(r"""'[^']*'|"[^"]*"|\u2018[^\u2019]*\u2019|\u201c[^\u201d]*\u201d""")
-_HAS_DIGIT = re.compile(r"\S*\d\S*")
+_QUOTED = lazy_compile(r"""'[^']*'|"[^"]*"|\u2018[^\u2019]*\u2019|\u201c[^\u201d]*\u201d""")
+_HAS_DIGIT = lazy_compile(r"\S*\d\S*")
 
 
 def mask(message: str) -> str:

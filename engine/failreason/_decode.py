@@ -10,9 +10,10 @@ from __future__ import annotations
 import codecs
 import re
 
+from failreason._lazy_re import lazy_compile
 from failreason._sanitize import valid
 
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
+_CHARSET = lazy_compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
 
 
 def decode(data: bytes, content_type: str | None) -> str:
@@ -34,7 +35,7 @@ def _decode_as_declared(data: bytes, content_type: str | None) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-_BYTE_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
+_BYTE_ESCAPE = lazy_compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "a": b"\a", "b": b"\b", "f": b"\f"}
 _SIMPLE_ESCAPES |= {"v": b"\v", "\\": b"\\", "'": b"'", '"': b'"', "\n": b""}
 

@@ -10,10 +10,11 @@ persistence of a streaming miner buy nothing here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+
+from failreason._lazy_re import lazy_compile
 
 T = TypeVar("T")
 
@@ -23,9 +24,9 @@ SIMILARITY = 0.5  # Drain's default: half the positions must agree to join a tem
 # A token is a run of non-space characters, or one that holds a quoted value with its spaces
 # ("'GST on Income'."), since a quoted value is one value however many words it has; a quote
 # that opens a whole sentence ("'Posting Date is not within ...'") is no value.
-_TOKEN = re.compile(r"""[^\s'"]*(?:'[^'\n]{0,40}'|"[^"\n]{0,40}")\S*|\S+""")
+_TOKEN = lazy_compile(r"""[^\s'"]*(?:'[^'\n]{0,40}'|"[^"\n]{0,40}")\S*|\S+""")
 # A digit, or a quoted value (a name: short, closed): a token that stands for an id or name.
-_VARIABLE = re.compile(r"""\d|^\W*(['"])[^'"\n]{0,40}\1""")
+_VARIABLE = lazy_compile(r"""\d|^\W*(['"])[^'"\n]{0,40}\1""")
 
 
 def tokens(message: str) -> list[str]:

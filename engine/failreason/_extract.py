@@ -19,7 +19,6 @@ Without a tree, the body's readable text (for HTML, its summary) is the message.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -27,6 +26,7 @@ from typing import Any, cast
 from failreason._body import MAX_DEPTH, ParsedBody
 from failreason._bounds import MAX_CODES, MAX_MESSAGES
 from failreason._clean import clean_text, join_messages
+from failreason._lazy_re import lazy_compile
 from failreason._paths import JSON, Path, PathSyntaxError, compile_path
 
 _MAX_ANCHORS = 10_000  # nested objects tried when relocating a source
@@ -207,7 +207,7 @@ _CODE_KEYS = frozenset(
 )
 _ERROR_KEYS = frozenset({"error", "errors"})
 _TEXT_KEYS = frozenset({"text", "value"})
-_IDENTIFIER = re.compile(r"[A-Za-z][\w.:-]{0,79}")
+_IDENTIFIER = lazy_compile(r"[A-Za-z][\w.:-]{0,79}")
 
 
 def _normalise_key(key: object) -> str:
@@ -345,8 +345,8 @@ def _loose(text: str, *, digits: bool = True) -> str:
     return "".join(c for c in folded if c.isalpha() or (digits and c.isdigit()))
 
 
-_NOT_LETTER_OR_DIGIT = re.compile("[^a-z0-9]")  # on casefolded ASCII: no capitals left
-_NOT_LETTER = re.compile("[^a-z]")
+_NOT_LETTER_OR_DIGIT = lazy_compile("[^a-z0-9]")  # on casefolded ASCII: no capitals left
+_NOT_LETTER = lazy_compile("[^a-z]")
 
 
 def _drop_contained(messages: list[str]) -> list[str]:

@@ -12,8 +12,9 @@ Dropping a capture leaves the rule to its wording without one, which passes the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
+
+from failreason._lazy_re import lazy_compile
 
 
 def _words(text: str) -> frozenset[str]:
@@ -47,7 +48,7 @@ NOT_IDENTIFIERS = _words(
     ja tai kanssa ei on koodi numero tyyppi nimi kenttä arvo
     """
 )
-_PUNCTUATED = re.compile(r"\w[-_./:#]\w")  # AB-CASH, 4010.20, Marketing:Events
+_PUNCTUATED = lazy_compile(r"\w[-_./:#]\w")  # AB-CASH, 4010.20, Marketing:Events
 _QUOTES = {
     **{"'": "'", '"': '"', "\u2018": "\u2019", "\u201c": "\u201d", "\u00ab": "\u00bb"},
     **{"[": "]", "(": ")", "<": ">", "`": "`"},

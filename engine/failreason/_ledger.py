@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from failreason._lazy_re import lazy_compile
 from failreason._vocabulary import FINAL_ITEM_STATUSES, MAX_ITEMS_PER_UPDATE
 from failreason._wire import ExportJobItem, ItemUpdate, as_item, merged
 
@@ -184,7 +185,7 @@ class Ledger:
 
 
 MAX_ITEM_RETRIES = 3  # sends of one item refused as transient before it counts as refused
-_TRANSIENT_WORDS = re.compile(
+_TRANSIENT_WORDS = lazy_compile(
     r"temporar|time[sd]?[ _-]?out|unavailable|try again|retry|rate[ _-]?limit|too many"
     r"|overload|busy|deadlock|lock timeout|service down",
     re.IGNORECASE,

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 
 from failreason._examples import ExampleOutcome
 from failreason._findings import Finding
+from failreason._lazy_re import lazy_compile
 from failreason._output_formats import (
     EXAMPLE_FAILED,
     NOT_EXAMPLE_FAILED,
@@ -43,7 +44,7 @@ from failreason._output_formats import (
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 # Characters outside XML 1.0's Char production (https://www.w3.org/TR/xml/#charsets).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = lazy_compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MESSAGE_CHARS = 500  # a failure's message attribute is one line; its text has it all
 
 

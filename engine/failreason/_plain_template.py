@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import nodes
+from failreason._render_limits import MAX_OUTPUT, MAX_VALUE
 
-from failreason._template_limits import MAX_OUTPUT, MAX_VALUE
+if TYPE_CHECKING:
+    from jinja2 import nodes
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,8 @@ def plain_template(tree: nodes.Template, reserved: Mapping[str, Any]) -> PlainTe
 def _compile(
     body: list[nodes.Node], reserved: Mapping[str, Any], counter: list[int]
 ) -> tuple[Instruction, ...]:
+    from jinja2 import nodes  # Jinja only to build: rendering needs none
+
     out: list[Instruction] = []
     for node in body:
         counter[0] += 1
@@ -103,12 +106,16 @@ def _compile(
 
 
 def _output_part(node: nodes.Node, reserved: Mapping[str, Any]) -> Instruction:
+    from jinja2 import nodes  # Jinja only to build: rendering needs none
+
     if type(node) is nodes.TemplateData:
         return str(node.data)
     return _Print(_name(node, reserved))
 
 
 def _name(node: nodes.Node, reserved: Mapping[str, Any]) -> str:
+    from jinja2 import nodes  # Jinja only to build: rendering needs none
+
     if type(node) is not nodes.Name or node.ctx != "load" or node.name in reserved:
         raise _UnsureError
     return str(node.name)
@@ -124,6 +131,8 @@ def _choice(node: nodes.If, reserved: Mapping[str, Any], counter: list[int]) -> 
 
 
 def _condition(test: nodes.Node, reserved: Mapping[str, Any]) -> _Condition:
+    from jinja2 import nodes  # Jinja only to build: rendering needs none
+
     negated = False
     while type(test) is nodes.Not:
         negated = not negated

@@ -20,6 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from failreason._lazy_re import lazy_compile
+
 REDACTED = "[redacted]"
 _MAX_DEPTH = 256  # deeper trees are cut: parsers stop far earlier
 
@@ -60,7 +62,7 @@ _OAUTH_REQUEST_NAMES = frozenset({"granttype", "redirecturi", "codeverifier"})
 _NAMING_MEMBERS = frozenset({"name", "key", "field", "header", "param", "parameter"})
 _VALUE_MEMBERS = frozenset({"value", "val", "values", "inputvalue", "content"})
 _MAX_NAME = 128
-_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")  # snake, kebab, camel, UPPER
+_WORDS = lazy_compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")  # snake, kebab, camel, UPPER
 _PUBLIC_NAMES = frozenset({"oauth", "oauth1", "oauth2"})  # not "O" + "Auth"
 
 
@@ -136,7 +138,7 @@ def _secret_members(mapping: Mapping[Any, Any]) -> set[Any]:
 
 # --- markup -----------------------------------------------------------------------------
 
-_ELEMENT = re.compile(
+_ELEMENT = lazy_compile(
     r"<([A-Za-z_][\w.:-]{0,127})(?:\s[^<>]{0,4096})?(?<!/)>"
     r"(<!\[CDATA\[[^\]]{0,4096}\]\]>|[^<]{1,8192})(?=</|\Z)"
 )
@@ -180,9 +182,9 @@ def redact_every_shape(text: str) -> str:
 
 
 # PEM private keys (RFC 7468), also with their line breaks escaped as in JSON or a log line.
-_PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
-_PEM_END = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----")
-_PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s\\:,-]{0,16384}")
+_PEM_BEGIN = lazy_compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+_PEM_END = lazy_compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+_PEM_BODY = lazy_compile(r"[A-Za-z0-9+/=\s\\:,-]{0,16384}")
 _PEM_MAX = 16384
 
 
@@ -209,15 +211,15 @@ def _body_end(text: str, start: int) -> int:
 
 
 # scheme://user:password@host: the password goes, the user stays (RFC 3986 userinfo).
-_URL_CREDENTIALS = re.compile(
+_URL_CREDENTIALS = lazy_compile(
     r"(?i)\b([a-z][a-z0-9+.-]{0,31}://)([^\s:/?#@\"'<>\[\]]{0,256}):"
     r"(?!\[redacted\]@)([^\s/?#\"'<>]{1,256})@"
 )
-_SCHEME = re.compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8,2048})")
-_JWT = re.compile(r"(?<![\w-])eyJ[\w-]{1,4096}\.[\w-]{1,8192}\.[\w-]{0,4096}")
+_SCHEME = lazy_compile(r"(?i)\b(bearer|basic)(\s+)([A-Za-z0-9._~+/=-]{8,2048})")
+_JWT = lazy_compile(r"(?<![\w-])eyJ[\w-]{1,4096}\.[\w-]{1,8192}\.[\w-]{0,4096}")
 # Tokens whose issuer marks them with a prefix (as documented by Stripe, GitHub, Slack,
 # GitLab, Google, SendGrid, Shopify, npm, PyPI, Hugging Face and AWS).
-_PREFIXED = re.compile(
+_PREFIXED = lazy_compile(
     r"(?<![\w-])(?:"
     r"(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,256}|whsec_[A-Za-z0-9+/=]{16,256}"
     r"|gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255}"
@@ -247,11 +249,11 @@ def _looks_secret(credential: str) -> bool:
 
 # name=value, name: value, "name": "value", name%3Dvalue; also \"name\":\"value\" (JSON
 # logged inside a JSON string). The name is checked in code, the value matched only then.
-_PAIR_NAME = re.compile(
+_PAIR_NAME = lazy_compile(
     r"(?<![\w.$-])(\\?[\"']?)([A-Za-z_$][\w.$-]{0,127}(?: (?i:key|secret|token|password))?)\1"
     r"(\s{0,4}(?:[:=]|%3[Dd])\s{0,4})"
 )
-_PAIR_VALUE = re.compile(
+_PAIR_VALUE = lazy_compile(
     r"\\\"(?P<escaped>[^\"\\\n]{0,8192})\\\""
     r"|\"(?P<double>[^\"\n]{0,8192})\"|'(?P<single>[^'\n]{0,8192})'"
     r"|\\?[\"'](?P<unclosed>[^\s\"'\\]{1,4096})"  # a quoted value the log line cut off
@@ -261,11 +263,11 @@ _PAIR_VALUE = re.compile(
 )
 _QUOTED = ("escaped", "double", "single", "unclosed")
 _COOKIE_NAMES = frozenset({"cookie", "setcookie", "cookies"})
-_COOKIE_LINE = re.compile(r"(\\?[\"']?)([^\r\n\"'<>\\]{1,4096})")
-_COOKIE_PAIR = re.compile(r"([^\s=;,]{1,256}=)([^\s;,]{1,4096})")
+_COOKIE_LINE = lazy_compile(r"(\\?[\"']?)([^\r\n\"'<>\\]{1,4096})")
+_COOKIE_PAIR = lazy_compile(r"([^\s=;,]{1,256}=)([^\s;,]{1,4096})")
 _HEADER_WORDS = frozenset({"authorization", "cookie", "cookies"})  # header names, not prose
 # The authorization response (RFC 6749 4.1.2) carries `state`, the token request the others.
-_OAUTH_TEXT = re.compile(r"(?i)grant_type|redirect_uri|code_verifier|[?&]state=")
+_OAUTH_TEXT = lazy_compile(r"(?i)grant_type|redirect_uri|code_verifier|[?&]state=")
 # Words that follow "Password:" or "token=" in prose rather than a credential.
 _PROSE = frozenset(
     {
@@ -347,7 +349,7 @@ def _redact_cookie_pair(match: re.Match[str]) -> str:
 
 
 # A credential after a secret-naming word without a separator: "API key a1B2c3D4e5F6g7H8".
-_NAMED = re.compile(
+_NAMED = lazy_compile(
     r"(?i)(?<![A-Za-z0-9])(api[ _-]?key|key|token|password|passwd|passcode|secret)"
     r"(\s{1,4}[\"'\u2018\u201c]?)([A-Za-z0-9._~+/=!@#$%^*-]{8,512})"
 )
@@ -364,7 +366,7 @@ def _redact_named(match: re.Match[str]) -> str:
 
 
 _RUN_CHARS = "A-Za-z0-9_+/-"  # characters of a long random run
-_LONG_TOKEN = re.compile(rf"(?<![{_RUN_CHARS}])[{_RUN_CHARS}]{{32,}}={{0,2}}")
+_LONG_TOKEN = lazy_compile(rf"(?<![{_RUN_CHARS}])[{_RUN_CHARS}]{{32,}}={{0,2}}")
 
 
 def _redact_long_token(match: re.Match[str]) -> str:
@@ -378,7 +380,7 @@ def _looks_random(token: str) -> bool:
     return any(len(piece) >= 12 and _random_piece(piece) for piece in _SEPARATORS.split(token))
 
 
-_SEPARATORS = re.compile(r"[/+_-]")
+_SEPARATORS = lazy_compile(r"[/+_-]")
 
 
 def _random_piece(token: str) -> bool:
@@ -403,13 +405,13 @@ def _char_class(char: str) -> str:
 # text has none, no step changes it, so none changes what the next one sees: `redact` may
 # return it as it is. Only ASCII text is judged so, where lower-casing and \w are plain.
 # A new pattern in `redact` needs its trigger here (tests/test_lean_pipeline.py compares).
-_TRIGGERS = re.compile(
+_TRIGGERS = lazy_compile(
     r"<|@|private key|eyj|bearer|basic|key|token|passw|passc|secret|grant_type|redirect_uri"
     r"|code_verifier|state=|(?:sk|pk|rk)_|whsec_|gh[pousr]_|github_pat_|xox|xapp-|glpat-"
     r"|aiza|ya29\.|1//0|sg\.|shp|npm_|pypi-|hf_|akia|asia|abia|acca|[a-z0-9_+/-]{32}"
 )
 # `_redact_pairs` changes a text only at a pair whose squashed name holds one of these.
-_NAME_FRAGMENTS = re.compile("|".join(sorted({*_SECRET_ENDINGS, *_SECRET_WORDS}, key=len)))
+_NAME_FRAGMENTS = lazy_compile("|".join(sorted({*_SECRET_ENDINGS, *_SECRET_WORDS}, key=len)))
 
 
 def _may_hold_secret(text: str) -> bool:

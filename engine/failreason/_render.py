@@ -2,6 +2,9 @@
 
 Error text reaches a template only as a variable's value, so an accounting-system message that
 contains ``{{ ... }}`` is printed as it stands and never evaluated.
+
+Jinja is imported only where a template is compiled or rendered by Jinja: a process that
+classifies with a cached rule set, whose reasons take the plain path, never imports it.
 """
 
 from __future__ import annotations
@@ -10,15 +13,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
-from typing import Any
-
-import jinja2
-from jinja2 import meta, nodes
+from typing import TYPE_CHECKING, Any
 
 from failreason._errors import Location
 from failreason._plain_template import PlainTemplate, plain_template
 from failreason._readfile import UnreadableFileError, read_text_file
-from failreason._template_limits import BoundedEnvironment, TemplateLimitError, render_bounded
+
+if TYPE_CHECKING:
+    import jinja2
+    from jinja2 import nodes
+
+    from failreason._template_limits import BoundedEnvironment
 
 # Names every template may use besides what its rule captures; see the README's "Templates".
 CONTEXT_NAMES = frozenset(
@@ -53,10 +58,23 @@ class Template:
 
     name: str
     variables: frozenset[str]
-    _template: jinja2.Template = field(repr=False, compare=False)
+    # The Jinja template, or None until ``_build`` makes it (a cached rule set's templates)
+    _built: jinja2.Template | None = field(repr=False, compare=False)
     _plain: PlainTemplate | None = field(default=None, repr=False, compare=False)
     # Jinja's compiled module: a cached rule set rebuilds the template from it, not the source.
     code: CodeType | None = field(default=None, repr=False, compare=False)
+    _build: Callable[[], jinja2.Template] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def _template(self) -> jinja2.Template:
+        """The Jinja template, built on first need (the plain path never needs it)."""
+        built = self._built
+        if built is None:
+            if self._build is None:
+                raise RuntimeError(f"template {self.name!r} has no Jinja template to build")
+            built = self._build()
+            object.__setattr__(self, "_built", built)
+        return built
 
     def render(self, context: Mapping[str, Any]) -> str:
         """The template's text for ``context``, within the limits of ``_template_limits``."""
@@ -64,6 +82,10 @@ class Template:
             text = self._plain.render(context)
             if text is not None:
                 return text
+        import jinja2
+
+        from failreason._template_limits import render_bounded
+
         try:
             return render_bounded(self._template, context)
         except jinja2.TemplateError as exc:
@@ -73,6 +95,10 @@ class Template:
 
 
 def new_environment(sources: Mapping[str, str]) -> BoundedEnvironment:
+    import jinja2
+
+    from failreason._template_limits import BoundedEnvironment
+
     return BoundedEnvironment(
         loader=jinja2.DictLoader(dict(sources)),
         undefined=jinja2.StrictUndefined,
@@ -120,6 +146,9 @@ def compile_source(
     env: BoundedEnvironment, source: str, name: str, start: Location, report: ReportAt
 ) -> Template | None:
     """Compile one template whose first line stands at ``start``; report a syntax error there."""
+    import jinja2
+    from jinja2 import meta
+
     try:
         tree = env.parse(source)
         variables = frozenset(meta.find_undeclared_variables(tree)) - _guarded_names(tree)
@@ -162,6 +191,8 @@ def _trial_limit(template: Template) -> str | None:
     Only a limit counts: with stand-ins a template may well fail otherwise, and that is
     for its rule's examples to show.
     """
+    from failreason._template_limits import TemplateLimitError, render_bounded
+
     context = dict.fromkeys(template.variables, "x") | _TRIAL_CONTEXT
     try:
         render_bounded(template._template, context)
@@ -174,6 +205,8 @@ def _trial_limit(template: Template) -> str | None:
 
 def _guarded_names(tree: nodes.Template) -> set[str]:
     """Names the template itself checks for (``x is defined``, ``x | default``): optional."""
+    from jinja2 import nodes
+
     guarded = {
         test.node.name
         for test in tree.find_all(nodes.Test)

@@ -9,9 +9,10 @@ again and caches afresh. A rule set with problems is never cached (its load rais
 
 What cannot be pickled is rebuilt on the way back: a regex keeps its pattern and compiles the
 first time it is used (``_regex``); a template keeps the module Jinja compiled it to and gets a
-fresh sandbox (``_render.from_code``). A cache file that is missing, foreign, corrupt,
-unreadable or not ours is ignored (and replaced when the directory is writable); a cache that
-cannot be written is skipped. Neither is ever the user's problem.
+fresh sandbox (``_render.from_code``) the first time Jinja renders it, so a process whose
+reasons all take the plain path never imports Jinja. A cache file that is missing, foreign,
+corrupt, unreadable or not ours is ignored (and replaced when the directory is writable); a
+cache that cannot be written is skipped. Neither is ever the user's problem.
 
 ``FAILREASON_CACHE_DIR`` names the directory; ``FAILREASON_CACHE=0`` turns the cache off.
 """
@@ -135,14 +136,28 @@ def _layer_files(layer: Layer) -> Iterator[tuple[Path, list[Path]]]:
 
 def _environment() -> Iterator[str]:
     """The engine's own code and versions: a cached rule set is only good for the same ones."""
-    import jinja2
-
     from failreason import __version__
 
-    yield from (__version__, sys.version, sys.implementation.cache_tag, jinja2.__version__)
+    yield from (__version__, sys.version, sys.implementation.cache_tag, _jinja_identity())
     for module in sorted(_PACKAGE.glob("*.py")):
         found = module.stat()
         yield f"{module.name}:{found.st_size}:{found.st_mtime_ns}"
+
+
+def _jinja_identity() -> str:
+    """Which Jinja is installed, without importing it (a cached classify never needs it):
+    where its package file is, and that file's size and modification time."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jinja2")
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return "jinja2: not found"
+    try:
+        found = Path(origin).stat()
+    except OSError:
+        return f"jinja2: {origin} unreadable"
+    return f"jinja2:{origin}:{found.st_size}:{found.st_mtime_ns}"
 
 
 def _where(layers: list[Layer]) -> str:
@@ -260,18 +275,24 @@ class _Module:
 
     def __init__(self, sandbox: _Sandbox, code: bytes) -> None:
         self.sandbox, self.code = sandbox, code
-        self._built: tuple[CodeType, jinja2.Template] | None = None
+        self._code: CodeType | None = None
+        self._template: jinja2.Template | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_Module, (self.sandbox, self.code))
 
-    def built(self) -> tuple[CodeType, jinja2.Template]:
-        if self._built is None:
+    def compiled(self) -> CodeType:
+        if self._code is None:
+            self._code = marshal.loads(self.code)  # noqa: S302 (marshalled by _Pickler, same Python)
+        return self._code
+
+    def template(self) -> jinja2.Template:
+        """The Jinja template, made on first need: a render the plain path does needs none."""
+        if self._template is None:
             from failreason._render import from_code
 
-            code = marshal.loads(self.code)  # noqa: S302 (marshalled by _Pickler, same Python)
-            self._built = (code, from_code(self.sandbox.env, code))
-        return self._built
+            self._template = from_code(self.sandbox.env, self.compiled())
+        return self._template
 
 
 def _revive_template(
@@ -279,5 +300,6 @@ def _revive_template(
 ) -> Template:
     from failreason._render import Template
 
-    code, template = module.built()
-    return Template(name, variables, template, _plain=plain, code=code)
+    return Template(
+        name, variables, None, _plain=plain, code=module.compiled(), _build=module.template
+    )

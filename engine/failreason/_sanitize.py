@@ -14,21 +14,23 @@ from __future__ import annotations
 import html
 import re
 
-_UNPAIRED = re.compile(r"[\ud800-\udfff]")
+from failreason._lazy_re import lazy_compile
+
+_UNPAIRED = lazy_compile(r"[\ud800-\udfff]")
 # Every control (Cc), format (Cf: bidi embeddings, overrides and isolates, zero-width
 # characters, soft hyphen, tag characters) and private-use (Co) character, as of Unicode 15,
 # plus fillers that render as nothing. Tabs and line breaks become spaces rather than vanish.
-_INVISIBLE = re.compile(
+_INVISIBLE = lazy_compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u034f\u0600-\u0605\u061c\u06dd"
     "\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
     "\u2060-\u206f\u3164\ue000-\uf8ff\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001-\U000e01ef\U000f0000-\U0010ffff]"
 )
-_BREAKS = re.compile("[\t\n\r\x85\u2028\u2029]")
+_BREAKS = lazy_compile("[\t\n\r\x85\u2028\u2029]")
 # Terminal escape sequences (CSI such as "ESC[31m", OSC such as a title or hyperlink) go whole,
 # so no "[31m" is left behind when their ESC is dropped.
-_ESCAPE_SEQUENCE = re.compile(
+_ESCAPE_SEQUENCE = lazy_compile(
     "(?:\x1b\\[|\x9b)[0-?]{0,32}[ -/]{0,8}[@-~]|(?:\x1b\\]|\x9d)[^\x07\x1b\x9c]{0,1024}"
     "(?:\x07|\x1b\\\\|\x9c)?"
 )
@@ -56,8 +58,8 @@ def visible(text: str) -> str:
 # html.unescape converts numeric references with int(), which refuses more than 4,300
 # digits (ValueError). No code point needs more than 7 decimal or 6 hex digits after the
 # leading zeros, so longer references are replaced before html.unescape sees them.
-_LEADING_ZEROS = re.compile(r"&#(?:0+(?=[0-9])|([xX])0+(?=[0-9a-fA-F]))")
-_HUGE_REFERENCE = re.compile(r"&#(?:[0-9]{8,}|[xX][0-9a-fA-F]{7,});?")
+_LEADING_ZEROS = lazy_compile(r"&#(?:0+(?=[0-9])|([xX])0+(?=[0-9a-fA-F]))")
+_HUGE_REFERENCE = lazy_compile(r"&#(?:[0-9]{8,}|[xX][0-9a-fA-F]{7,});?")
 
 
 def unescape(text: str) -> str:
@@ -77,8 +79,8 @@ def unescape(text: str) -> str:
 # captures, anything still shaped like a well-formed tag is made inert the same way. A raw
 # "<" that opens no well-formed tag, such as Odoo's "<Fault 2: 'Record does not exist'>",
 # stays as the system wrote it. Unquoted values exclude "/" so that no text splits two ways.
-_TAG_OPENER = re.compile(r"<([/!?]?[A-Za-z][^<>]{0,200})>|<(?=[/!?A-Za-z])")
-_WELL_FORMED_TAG = re.compile(
+_TAG_OPENER = lazy_compile(r"<([/!?]?[A-Za-z][^<>]{0,200})>|<(?=[/!?A-Za-z])")
+_WELL_FORMED_TAG = lazy_compile(
     r"<(/?[A-Za-z][\w:.-]{0,64}"
     r"(?:[\s/]+[\w:.-]{1,64}(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=`/]+))?){0,64}"
     r"[\s/]*)>|<(![^<>]{0,200})>"
@@ -104,7 +106,7 @@ def neutralise_tags(text: str) -> str:
     return _WELL_FORMED_TAG.sub(_inert, text) if "<" in text else text
 
 
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE = lazy_compile(r"\s+")
 
 
 def collapse(text: str) -> str:

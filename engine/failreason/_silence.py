@@ -9,7 +9,6 @@ space). A quoted value holding ``# failreason:`` would be read as one too; nobod
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -20,9 +19,10 @@ from failreason._findings import (
     SILENCEABLE,
     Finding,
 )
+from failreason._lazy_re import lazy_compile
 
-_MARK = re.compile(r"(?:^|\s)#\s*failreason\s*:(?P<rest>.*)$")
-_DIRECTIVE = re.compile(r"\s*(?P<kind>ignore-file|ignore)\[(?P<codes>[^\]]*)\](?P<reason>.*)$")
+_MARK = lazy_compile(r"(?:^|\s)#\s*failreason\s*:(?P<rest>.*)$")
+_DIRECTIVE = lazy_compile(r"\s*(?P<kind>ignore-file|ignore)\[(?P<codes>[^\]]*)\](?P<reason>.*)$")
 _SYNTAX = "write `# failreason: ignore[FR101] why` or `# failreason: ignore-file[FR107] why`"
 
 

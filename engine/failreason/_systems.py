@@ -21,19 +21,19 @@ validation code is close to a known one: either would otherwise silently lose it
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from failreason._errors import EnvelopeError, Location, Problem
+from failreason._lazy_re import lazy_compile
 from failreason._match import All, AnyOf, Matcher, OneOf
 from failreason._yaml import DocPath, LocatedDocument, format_path
 
 MAX_ID_LENGTH = 64
-_ID = re.compile(rf"[a-z][a-z0-9_]{{0,{MAX_ID_LENGTH - 1}}}")
-_SEPARATORS = re.compile(r"[\s._-]+")
-_SHOWABLE_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_ID = lazy_compile(rf"[a-z][a-z0-9_]{{0,{MAX_ID_LENGTH - 1}}}")
+_SEPARATORS = lazy_compile(r"[\s._-]+")
+_SHOWABLE_CODE = lazy_compile(r"[A-Za-z0-9_.:-]{1,64}")
 _MAX_REMEMBERED = 1024
 _CUTOFF = 0.75  # "zero" for xero (0.75) is a typo worth a word; "sage_300" for sage_200 too
 

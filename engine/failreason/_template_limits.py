@@ -26,7 +26,6 @@ A limit passed raises TemplateLimitError (a Jinja SecurityError).
 from __future__ import annotations
 
 import contextvars
-import re
 from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from typing import Any
@@ -39,9 +38,10 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
+from failreason._lazy_re import lazy_compile
+from failreason._render_limits import MAX_OUTPUT, MAX_VALUE
+
 MAX_STEPS = 100_000
-MAX_VALUE = 65_536  # characters, items, or both, in any one value, shared parts counted each time
-MAX_OUTPUT = 65_536  # characters a render may produce (a reason is cut to 500 anyway)
 MAX_RANGE = 1_000
 MAX_INT_BITS = 16_384  # about 5,000 digits: more than Python prints from an int by default
 
@@ -61,7 +61,7 @@ _REFUSED_NODES: dict[type[nodes.Node], str] = {
 _REFUSED_STR_METHODS = frozenset(
     {"expandtabs", "translate", "maketrans", "join", "format", "format_map"}
 )
-_PRINTF_SPEC = re.compile(
+_PRINTF_SPEC = lazy_compile(
     r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?[diouxXeEfFgGcrsab%]"
 )
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_MAYBE_UNSAFE = re.compile(r"[^ -~]")  # anything but printable ASCII needs a closer look
+from failreason._lazy_re import lazy_compile
+
+_MAYBE_UNSAFE = lazy_compile(r"[^ -~]")  # anything but printable ASCII needs a closer look
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 

@@ -8,7 +8,6 @@ file's own terms (the YAML key and value), never with Python reprs.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from failreason._compile import compile_matcher
 from failreason._concepts import Vocabulary
 from failreason._engine import Engine, Explanation, Step
 from failreason._errors import FailreasonError
+from failreason._lazy_re import lazy_compile
 from failreason._match import scalar_text
 from failreason._paths import PathSyntaxError, compile_path
 from failreason._rules import Rule
@@ -178,7 +178,7 @@ def _ignore(at: Any, message: str) -> None:
     """Compile problems were reported when the rule set loaded; a loaded rule has none."""
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@/<>= -]*")
+_PLAIN = lazy_compile(r"[A-Za-z0-9_][A-Za-z0-9_.@/<>= -]*")
 
 
 def yaml_text(value: Any) -> str:

@@ -24,10 +24,10 @@ ordinary words are left alone: they are matched as they are already.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from failreason._lazy_re import lazy_compile
 from failreason._normalize import FoldedText, fold
 
 MAX_IDENTIFIER_CHARS = 120
@@ -36,7 +36,7 @@ MAX_IDENTIFIER_CHARS = 120
 _SEPARATORS = frozenset("_-.")
 _QUOTES = "\"'`"
 # Only separators, letters and digits, with at least one letter (ASCII only).
-_ASCII_TOKEN = re.compile(r"[-_.0-9]*[A-Za-z][-_.A-Za-z0-9]*")
+_ASCII_TOKEN = lazy_compile(r"[-_.0-9]*[A-Za-z][-_.A-Za-z0-9]*")
 
 
 @dataclass(frozen=True)
