@@ -85,10 +85,3 @@ def rule_files(args: argparse.Namespace) -> list[str]:
         paths = sorted(p for p in directory.rglob("*") if p.suffix in RULE_SUFFIXES)
         shown.extend(f"{display}/{path.relative_to(directory).as_posix()}" for path in paths)
     return shown
-
-
-def _builtin(directory: str) -> bool:
-    try:
-        return Path(directory).samefile(builtin_dir("rules"))
-    except OSError:
-        return False

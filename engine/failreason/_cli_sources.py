@@ -97,7 +97,7 @@ def lint_engine(args: argparse.Namespace) -> Engine:
     if args.files and args.rules is not None:
         raise FailreasonError("give rule files or --rules DIR, not both")
     settings = settings_of(args)
-    if args.files and not within(rule_directories(args.files), settings.rules):
+    if _own_directories(args, settings) is not None:
         return engine_for_files(args.files, settings.templates, strict=settings.strict)
     return engine_for(settings)
 
@@ -105,9 +105,19 @@ def lint_engine(args: argparse.Namespace) -> Engine:
 def lint_directories(args: argparse.Namespace) -> list[str]:
     """The user rule directories ``lint_engine`` reads, in precedence order."""
     settings = settings_of(args)
-    if args.files and not within(rule_directories(args.files), settings.rules):
-        return [d for d in rule_directories(args.files) if not _is_builtin(d, "rules")]
+    own = _own_directories(args, settings)
+    if own is not None:
+        return [d for d in own if not _is_builtin(d, "rules")]
     return list(settings.rules)
+
+
+def _own_directories(args: argparse.Namespace, settings: Settings) -> list[str] | None:
+    """The directories of the files lint was given, when they lie outside the configured
+    ones (lint then reads them in their place); None when it reads the configured ones."""
+    if not args.files:
+        return None
+    directories = rule_directories(args.files)
+    return None if within(directories, settings.rules) else directories
 
 
 def within(paths: Sequence[str], directories: Sequence[str]) -> bool:
