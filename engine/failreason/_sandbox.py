@@ -59,6 +59,7 @@ from failreason._sandbox_faults import ANSWERING_KINDS, FaultPlan
 from failreason._sandbox_model import DEFAULT_EXPIRY_SECONDS, ApiError, Clock, Event, Item, Job
 from failreason._sandbox_server import MAX_BODY_BYTES, _Server
 from failreason._sandbox_state import SandboxState
+from failreason._sandbox_webhooks import webhook_sender
 from failreason._sandbox_wire import (
     _EXPORT_ITEMS,
     _ITEMS,
@@ -127,8 +128,11 @@ class Sandbox:
         warnings: bool = False,
         accept_seed_job_type: bool = False,
         legacy_item_errors: bool = False,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self._address = (host, port)
+        self._webhooks = webhook_sender(webhook_url, webhook_secret)  # _sandbox_webhooks.py
         watches = active_watches()
         self._watches: tuple[ContractWatch, ...] = watches if contract is not False else ()
         self._contract = bool(contract) or (bool(watches) and contract is None)
@@ -173,6 +177,8 @@ class Sandbox:
         server.server_close()
         thread.join()
         self._server = self._thread = None
+        if self._webhooks is not None:
+            self._webhooks.close()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -201,7 +207,12 @@ class Sandbox:
         """A new job with ``n_items`` new entries (or ``entry_ids``): ``(job_id, entry_ids)``."""
         with self._lock:
             job = self._state.create_job(n_items if entry_ids is None else entry_ids, start=start)
+            self._announce(job.id)
             return job.id, tuple(item.accounting_entry_id for item in self._state.items(job.id))
+
+    def _announce(self, job_id: str) -> None:
+        if self._webhooks is not None:  # delivered from its own thread, never waited for here
+            self._webhooks.job_created(self._state.job_json(job_id))
 
     def job(self, job_id: str) -> Job:
         with self._lock:
@@ -323,6 +334,7 @@ class Sandbox:
             return _json(200, self._state.list_jobs(query)), None
         if url.path == _JOBS:
             job = self._state.create_job_from_api(_json_body(headers, body))
+            self._announce(job.id)
             return _json(201, {"data": self._state.job_json(job.id)}), None
         if url.path == _EXPORT_ITEMS:
             return _json(200, self._state.export_items(query)), None
