@@ -122,7 +122,7 @@ class JobWorker:
         self._say(f"job {job_id}: running")
         try:
             self._on_job(job_id)
-        except Exception as exc:
+        except Exception as exc:  # the worker outlives any one job
             self._say(f"job {job_id}: the run failed: {type(exc).__name__}: {exc}")
         else:
             self._say(f"job {job_id}: done")
