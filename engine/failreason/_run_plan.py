@@ -231,3 +231,20 @@ def work_to_do(
 def pick_job(jobs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     """The oldest job listed (the list is oldest first), or None."""
     return jobs[0] if jobs else None
+
+
+def finish(summary: RunSummary, outcome: ReportOutcome) -> RunSummary:
+    """The summary of a run that posted the job's event."""
+    summary.outcome = outcome
+    summary.result = outcome.event.event
+    final = outcome.successful + outcome.failed
+    summary.message = f"export job {summary.job_id} {summary.result}: {final} items final"
+    log.info("%s", summary.message)
+    return summary
+
+
+def taken(job_id: str) -> RunSummary:
+    """The summary of a run that found another worker on the job."""
+    message = f"export job {job_id} was started by another worker; this run leaves it to them"
+    log.info("%s", message)
+    return RunSummary("taken", job_id, message=message)

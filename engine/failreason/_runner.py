@@ -34,10 +34,12 @@ from failreason._run_plan import (
     RunOptions,
     RunSummary,
     failure_of,
+    finish,
     log,
     pick_job,
     posted_of,
     retry_after,
+    taken,
     work_to_do,
 )
 from failreason._run_types import ExportItem, Failed, PostEntry, StopRunError, Validate
@@ -75,12 +77,12 @@ class ExportRunner:
             return RunSummary("finished_before", job_id, message=f"export job {job_id} is {status}")
         resumed = status == "in_progress"
         if not resumed and not self.client._run(steps.claim(self._ctx, job_id)):
-            return _taken(job_id)
+            return taken(job_id)
         log.info("export job %s %s", job_id, "resumed" if resumed else "started")
         try:
             report = self.client.report(job_id, self.judge.engine)
         except JobLockedError:
-            return _taken(job_id)
+            return taken(job_id)
         summary = RunSummary("", job_id, resumed=resumed)
         if self._validation_failed(job, report, summary):
             return summary
@@ -89,9 +91,7 @@ class ExportRunner:
         except PleoError as error:
             if error.type.upper() != MISSING_CONTRA:
                 raise
-            return self._finish(
-                report, summary, report.fail("missing_configuration", CONTRA_REASON)
-            )
+            return finish(summary, report.fail("missing_configuration", CONTRA_REASON))
         return self._export(report, summary, data)
 
     def _find(self) -> Mapping[str, Any] | None:
@@ -116,7 +116,7 @@ class ExportRunner:
             return False
         result = self.judge.classify(said.error)
         log.warning("pre-export validation failed: %s", result.failure_reason)
-        self._finish(report, summary, report.fail(result))
+        finish(summary, report.fail(result))
         return True
 
     def _export(
@@ -140,7 +140,7 @@ class ExportRunner:
             summary.job_id, len(data), summary.already_final, summary.prechecked, len(to_post),
         )  # fmt: skip
         self._post_all(report, summary, to_post)
-        return self._finish(report, summary, report.complete())
+        return finish(summary, report.complete())
 
     def _post_all(self, report: Report, summary: RunSummary, items: list[ExportItem]) -> None:
         """Call the connector for every item, ``concurrency`` at once, reporting as they end."""
@@ -237,20 +237,6 @@ class ExportRunner:
             log.info(
                 "export job %s kept alive while entry %s is posted", report.ledger.job_id, entry
             )
-
-    def _finish(self, report: Report, summary: RunSummary, outcome: Any) -> RunSummary:
-        summary.outcome = outcome
-        summary.result = outcome.event.event
-        final = outcome.successful + outcome.failed
-        summary.message = f"export job {summary.job_id} {summary.result}: {final} items final"
-        log.info("%s", summary.message)
-        return summary
-
-
-def _taken(job_id: str) -> RunSummary:
-    message = f"export job {job_id} was started by another worker; this run leaves it to them"
-    log.info("%s", message)
-    return RunSummary("taken", job_id, message=message)
 
 
 def run_export(
