@@ -25,6 +25,7 @@ from failreason._webhook import sign_delivery
 from failreason._webhook_cli import job_command
 from failreason._webhook_server import PATH, Intake, JobWorker, create_app
 from failreason.testing import Sandbox
+from tests.runner_support import TOKEN, Ledger, events, pleo_on
 
 SECRET = "whsec_" + base64.b64encode(b"the intake's signing key, 32 by.").decode()
 OTHER = "whsec_" + base64.b64encode(b"somebody else's key, also 32 by.").decode()
@@ -277,6 +278,39 @@ def test_the_sandbox_delivers_export_job_created_and_the_worker_gets_each_job_on
     ]
     assert jobs.ran == [first, second]
     assert jobs.most_at_once == 1
+
+
+def test_delivered_jobs_are_exported_by_the_runner_one_after_the_other(
+    engine: failreason.Engine,
+) -> None:
+    """Sandbox, intake and ``run_export(job_id=...)``: each job started and completed once."""
+    ledger = Ledger()
+    configuration = failreason.ExportConfiguration(
+        journals={"Purchases": "PJ"}, default_expense_account="6999"
+    )
+    summaries: list[str] = []
+    clients: list[failreason.PleoClient] = []
+
+    def run_job(job_id: str) -> None:
+        summary = failreason.run_export(
+            clients[0], ledger.post, job_id=job_id, engine=engine, configuration=configuration
+        )
+        summaries.append(f"{summary.job_id} {summary.result}")
+
+    running = Running(Intake([SECRET], run_job, say=lambda _: None))
+    pleo = Sandbox(token=TOKEN, webhook_url=running.url + PATH, webhook_secret=SECRET)
+    try:
+        with pleo, pleo_on(pleo) as client:
+            clients.append(client)
+            first, entries = pleo.create_job(3, start=False)
+            second, more = pleo.create_job(2, start=False)
+            wait_for(lambda: len(summaries) == 2)
+            assert events(pleo, first) == events(pleo, second) == ["started", "completed"]
+    finally:
+        running.stop()
+    assert summaries == [f"{first} completed", f"{second} completed"]
+    assert sorted(ledger.calls.values()) == [1] * 5
+    assert set(ledger.entries) == {*entries, *more}
 
 
 def test_the_sandbox_retries_a_delivery_that_failed_with_the_same_id() -> None:
