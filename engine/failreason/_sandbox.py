@@ -12,7 +12,9 @@ connection: ``GET``/``POST /v3/export-jobs``, ``GET /v3/export-jobs/{jobId}``, `
 ``warnings=True`` reports stricter checks in the log instead. ``contract=True`` checks every
 request and answer against the contract (``_sandbox_contract.py``). Two options bring back
 what earlier versions did: ``accept_seed_job_type`` (the seed's job type on events) and
-``legacy_item_errors`` (``EXPORT_ITEM_ALREADY_FINAL``). Authentication: ``Authorization:
+``legacy_item_errors`` (``EXPORT_ITEM_ALREADY_FINAL``). ``webhook_url`` and ``webhook_secret``
+announce each job created with a signed ``export-job.created`` (``_sandbox_webhooks.py``).
+Authentication: ``Authorization:
 Bearer <token>``, or HTTP Basic with the API key as user name and an empty password;
 anything else is 401 ``UNAUTHORIZED``. With neither a token nor an API key configured, every
 request is let in. ``/v3`` requests may get a fault from the ``FaultPlan``

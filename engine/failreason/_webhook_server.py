@@ -26,7 +26,7 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -152,7 +152,7 @@ class Intake:
         self.worker = JobWorker(on_job, max_waiting=max_waiting, say=say)
         self._say = say
 
-    def receive(self, headers: Any, body: bytes) -> tuple[int, dict[str, Any]]:
+    def receive(self, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         """The status and JSON answer for one delivery."""
         try:
             delivery = verify_delivery(
