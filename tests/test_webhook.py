@@ -334,8 +334,8 @@ def test_other_events_have_no_job_id(event_type: object) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {"id": ""}, {"id": 12}, None, "b4c4d068"],
-    ids=["no-id", "empty", "number", "null", "text"],
+    [{}, {"id": ""}, {"id": 12}, None, "b4c4d068", {"id": "a/../b"}, {"id": "$(reboot)"}],
+    ids=["no-id", "empty", "number", "null", "text", "path", "shell"],
 )
 def test_an_export_job_created_without_a_job_id_is_a_400(data: object) -> None:
     delivery = WebhookDelivery("msg_1", NOW, {**CREATED, "data": data})

@@ -359,7 +359,7 @@ def test_a_sandbox_webhook_url_without_a_secret_is_refused() -> None:
 
 def test_the_job_command_is_failreason_run_or_the_program_given() -> None:
     run = job_command(["--entry-command", "node post-entry.js"], "job-1")
-    assert run[1:6] == ["-m", "failreason", "run", "--job", "job-1"]
+    assert run[1:6] == ["-m", "failreason", "run", "--job-id", "job-1"]
     assert run[6:] == ["--entry-command", "node post-entry.js"]
     assert job_command(["./export.sh", "--job={job}"], "job-1") == ["./export.sh", "--job=job-1"]
 

@@ -160,7 +160,7 @@ TEXTS: dict[str, Help] = {
         "subscription's whsec_ secret) and run each job, one at a time, in a child process; "
         "GET /healthz. Needs pip install 'failreason[webhook]'.",
         "HTTP deliveries from Pleo; the secret in PLEO_WEBHOOK_SECRET (or --secret-env NAME). "
-        "After --: failreason run options, run as `failreason run --job JOB_ID ...`, or a "
+        "After --: failreason run options, run as `failreason run --job-id ID ...`, or a "
         "program and its arguments with {job} for the job id (also in FAILREASON_JOB_ID).",
         "failreason webhook --port 8088 -- --entry-command 'node post-entry.js'",
         "0 stopped; 2 could not run (no or unusable secret, nothing after --, without the "

@@ -65,6 +65,7 @@ MAX_SIGNATURES = 16  # signatures read from one header: a rotation needs two
 EVENT_TYPES = frozenset({"export-job.created", "export.job-created"})  # after "vN."
 _VERSION_PREFIX = re.compile(r"^v[0-9]+\.")
 _DIGITS = re.compile(r"[0-9]{1,12}")
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # Pleo's are UUIDs; safe in a path
 Headers = Mapping[str, str]
 
 
@@ -253,10 +254,10 @@ def job_id_of(delivery: WebhookDelivery) -> str | None:
         return None
     data = delivery.payload.get("data")
     job_id = data.get("id") if isinstance(data, dict) else None
-    if not isinstance(job_id, str) or not job_id.strip():
+    if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id):
         raise WebhookError(
             f"delivery {delivery.webhook_id}: an export-job.created event without data.id, "
-            "the export job's id",
+            "the export job's id (letters, digits, '.', '_' and '-', such as a UUID)",
             400,
         )
-    return job_id.strip()
+    return job_id

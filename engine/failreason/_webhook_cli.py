@@ -5,7 +5,7 @@
 
 The words after ``--`` say how one job is run, in a child process per job (a crash there
 leaves the intake serving): words that start with ``-`` are ``failreason run`` options, run
-as ``failreason run --job JOB_ID WORDS``; otherwise they are a program and its arguments,
+as ``failreason run --job-id JOB_ID WORDS``; otherwise they are a program and its arguments,
 ``{job}`` replaced by the job id. Either way ``FAILREASON_JOB_ID`` holds it. Starlette and
 uvicorn (the ``webhook`` extra) are imported only when the command runs.
 """
@@ -78,6 +78,8 @@ def _webhook(args: argparse.Namespace, out: IO[str]) -> int:
             "say how to run a job after --, e.g. failreason webhook -- --entry-command "
             "'node post-entry.js' (failreason run options) or -- ./export.sh {job}"
         )
+    if words[0].startswith("-"):
+        _check_run_options(words)
     intake = Intake(_secrets(args.secret_env), job_runner(words), tolerance=args.tolerance)
     listener = listen(args.host, args.port)
     host, port = listener.getsockname()[:2]
@@ -101,10 +103,17 @@ def _secrets(variable: str) -> list[str]:
     return secrets
 
 
+def _check_run_options(words: Sequence[str]) -> None:
+    """Refuse options ``failreason run`` would refuse now, not once per job (exit 2)."""
+    from failreason._cli import _parser
+
+    _parser().parse_args(["run", "--job-id", "00000000-0000-4000-8000-000000000000", *words])
+
+
 def job_command(words: Sequence[str], job_id: str) -> list[str]:
     """The child process that runs ``job_id``: ``failreason run`` or the program given."""
     if words[0].startswith("-"):
-        return [sys.executable, "-m", "failreason", "run", "--job", job_id, *words]
+        return [sys.executable, "-m", "failreason", "run", "--job-id", job_id, *words]
     return [word.replace(JOB_PLACEHOLDER, job_id) for word in words]
 
 
