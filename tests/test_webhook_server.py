@@ -22,7 +22,7 @@ from failreason._cli import main
 from failreason._sandbox_webhooks import WebhookSender
 from failreason._serve_cli import listen
 from failreason._webhook import sign_delivery
-from failreason._webhook_cli import job_command
+from failreason._webhook_cli import job_command, job_runner
 from failreason._webhook_server import PATH, Intake, JobWorker, create_app
 from failreason.testing import Sandbox
 from tests.runner_support import TOKEN, Ledger, events, pleo_on
@@ -235,7 +235,7 @@ def test_a_failing_job_is_logged_and_the_worker_goes_on() -> None:
         wait_for(lambda: jobs.ran == ["bad", "good"])
     finally:
         worker.close()
-    assert "job bad: the run failed: RuntimeError: the accounting system is down for bad" in told
+    assert "job bad: not finished here: RuntimeError: the accounting system is down for bad" in told
     assert "job good: done" in told
 
 
@@ -362,6 +362,12 @@ def test_the_job_command_is_failreason_run_or_the_program_given() -> None:
     assert run[1:6] == ["-m", "failreason", "run", "--job-id", "job-1"]
     assert run[6:] == ["--entry-command", "node post-entry.js"]
     assert job_command(["./export.sh", "--job={job}"], "job-1") == ["./export.sh", "--job=job-1"]
+
+
+def test_a_job_command_that_fails_raises_with_its_exit_status() -> None:
+    run_job = job_runner([sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(failreason.FailreasonError, match="exited with status 3"):
+        run_job("job-1")
 
 
 @pytest.mark.parametrize(

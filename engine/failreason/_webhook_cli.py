@@ -124,6 +124,7 @@ def job_runner(words: Sequence[str]) -> Callable[[str], None]:
         environment = {**os.environ, JOB_VARIABLE: job_id}
         finished = subprocess.run(job_command(words, job_id), env=environment, check=False)  # noqa: S603
         if finished.returncode != 0:
-            raise FailreasonError(f"the job's command exited with status {finished.returncode}")
+            code = finished.returncode
+            raise FailreasonError(f"its command exited with status {code} (its output is above)")
 
     return run_job

@@ -35,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from failreason._errors import FailreasonError
 from failreason._jsonl import dumps
 from failreason._terminal import escaped
 from failreason._webhook import (
@@ -123,7 +124,8 @@ class JobWorker:
         try:
             self._on_job(job_id)
         except Exception as exc:  # the worker outlives any one job
-            self._say(f"job {job_id}: the run failed: {type(exc).__name__}: {exc}")
+            told = str(exc) if isinstance(exc, FailreasonError) else f"{type(exc).__name__}: {exc}"
+            self._say(f"job {job_id}: not finished here: {told}")
         else:
             self._say(f"job {job_id}: done")
 
