@@ -104,6 +104,8 @@ def test_a_rate_limit_once_then_success(books: FakeAccountingSystem) -> None:
     assert raised.value.response.headers["Retry-After"] == "2"
     assert isinstance(post(item("e-1")), Posted)
     assert books.created_count("e-1") == 1
+    assert [(x.entry_id, x.status) for x in books.log] == [("e-1", 429), ("e-1", 201)]
+    assert "Too many requests" in books.log[0].body
 
 
 def test_a_late_answer_times_out_and_the_retry_gets_the_same_entry(

@@ -49,7 +49,16 @@ if TYPE_CHECKING:
 
     from failreason._engine import Engine
 
-__all__ = ["Answer", "FakeAccountingSystem", "Outcome", "RateLimit", "Slow", "real_errors"]
+__all__ = [
+    "Answer",
+    "Entry",
+    "Exchange",
+    "FakeAccountingSystem",
+    "Outcome",
+    "RateLimit",
+    "Slow",
+    "real_errors",
+]
 
 SYSTEM_HEADER = "Fake-Accounting-System"
 _ENTRY = re.compile(r"/entries/([^/]+)")
@@ -117,6 +126,16 @@ class Entry:
     item: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One ``POST /entries`` of an entry and the answer it got (sent late for ``Slow``)."""
+
+    entry_id: str
+    status: int
+    body: str
+    content_type: str
+
+
 def real_errors(
     engine: Engine | None = None, *, types: Iterable[str] | None = None
 ) -> tuple[Answer, ...]:
@@ -151,6 +170,7 @@ class FakeAccountingSystem:
         self._next_id = first_id
         self._entries: dict[str, Entry] = {}  # by accountingEntryId
         self._posts: dict[str, int] = {}
+        self._log: list[Exchange] = []
         self._scripts: dict[str, list[Outcome]] = {}
         self._rule: Callable[[ExportItem], Sequence[Outcome]] | None = None
         self._health: Answer | None = None
@@ -236,6 +256,12 @@ class FakeAccountingSystem:
         """Entries made for the export item ``entry_id``: 1 once posted, never more."""
         with self._lock:
             return sum(e.accounting_entry_id == entry_id for e in self._entries.values())
+
+    @property
+    def log(self) -> tuple[Exchange, ...]:
+        """What each ``POST /entries`` of an entry was answered, in order (late ones too)."""
+        with self._lock:
+            return tuple(self._log)
 
     def post_count(self, entry_id: str) -> int:
         """``POST /entries`` requests that carried ``entry_id``, answered or not."""
@@ -324,6 +350,13 @@ class FakeAccountingSystem:
         if not isinstance(entry_id, str) or not entry_id:
             message = "send an export item with an accountingEntryId"
             return _json(400, {"error": "bad_request", "message": message})
+        response = self._answer(entry_id, item)
+        with self._lock:
+            text = response.body.decode("utf-8", "replace")
+            self._log.append(Exchange(entry_id, response.status, text, response.content_type))
+        return response
+
+    def _answer(self, entry_id: str, item: dict[str, Any]) -> _Response:
         outcome = self._next_outcome(entry_id, item)
         if isinstance(outcome, Answer):
             return outcome.response()
