@@ -68,6 +68,13 @@ def test_items_without_a_gl_account_fail_the_pre_checks(summary: dict[str, Any])
         assert item["failureReason"] == SEED_WORDING
 
 
+def test_one_item_without_a_gl_account_is_there_for_any_seed() -> None:
+    """Even when no item of the seed lacks an account by chance, the fifth is made to."""
+    small: dict[str, Any] = json.loads(demo(5, seed=1))  # seed 1: every line has an account
+    prechecked = [f["accountingEntryId"] for f in small["run"]["failures"] if f["prechecked"]]
+    assert prechecked == [small["items"][4]["accountingEntryId"]]
+
+
 def test_the_rate_limit_and_the_timeout_are_ridden_out_without_doubles(
     summary: dict[str, Any],
 ) -> None:
