@@ -40,7 +40,15 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from failreason._run_types import ExportItem, Failed, Posted, PostEntry, Validate
+from failreason._run_types import (
+    AsyncPostEntry,
+    AsyncValidate,
+    ExportItem,
+    Failed,
+    Posted,
+    PostEntry,
+    Validate,
+)
 from failreason._sandbox_server import _Server
 from failreason._sandbox_wire import _json, _Response
 
@@ -281,13 +289,7 @@ class FakeAccountingSystem:
         url = f"{self.base_url}/entries"
 
         def post(item: ExportItem) -> Posted | Failed:
-            response = self._send("POST", url, timeout, dict(item))
-            named = response.headers.get(SYSTEM_HEADER) if system == "answer" else system
-            if response.is_success or named is None:
-                response.raise_for_status()  # an error answer, for the runner to classify
-                answer = response.json()
-                return Posted(external_id=answer["id"], external_url=answer["url"])
-            return Failed(_envelope(response, named))
+            return _read_answer(self._send("POST", url, timeout, dict(item)), system)
 
         return post
 
@@ -297,6 +299,29 @@ class FakeAccountingSystem:
 
         def check(job: Mapping[str, Any]) -> None:
             self._send("GET", url, timeout).raise_for_status()
+
+        return check
+
+    def post_entry_async(
+        self, *, system: str | None = None, timeout: float = 5.0
+    ) -> AsyncPostEntry:
+        """``post_entry`` for ``run_export_async``: the same answers, awaited."""
+        url = f"{self.base_url}/entries"
+
+        async def post(item: ExportItem) -> Posted | Failed:
+            async with _async_client(timeout) as client:
+                response = await client.post(url, json=dict(item))
+            return _read_answer(response, system)
+
+        return post
+
+    def validate_async(self, *, timeout: float = 5.0) -> AsyncValidate:
+        """``validate`` for ``run_export_async``."""
+        url = f"{self.base_url}/health"
+
+        async def check(job: Mapping[str, Any]) -> None:
+            async with _async_client(timeout) as client:
+                (await client.get(url)).raise_for_status()
 
         return check
 
@@ -394,6 +419,23 @@ class FakeAccountingSystem:
             entry = Entry(external_id, f"{self.base_url}/entries/{external_id}", entry_id, item)
             self._entries[entry_id] = entry
             return entry, False
+
+
+def _read_answer(response: httpx.Response, system: str | None) -> Posted | Failed:
+    """201: the entry made; an error answer raised as httpx does (or, naming a system, Failed)."""
+    named = response.headers.get(SYSTEM_HEADER) if system == "answer" else system
+    if response.is_success or named is None:
+        response.raise_for_status()  # an error answer, for the runner to classify
+        answer = response.json()
+        return Posted(external_id=answer["id"], external_url=answer["url"])
+    return Failed(_envelope(response, named))
+
+
+def _async_client(timeout: float) -> httpx.AsyncClient:
+    """One client per call (an event loop owns it); plain HTTP, so no certificates to load."""
+    import httpx
+
+    return httpx.AsyncClient(timeout=timeout, trust_env=False, verify=False)  # noqa: S501
 
 
 def _envelope(response: httpx.Response, system: str) -> dict[str, Any]:
