@@ -27,7 +27,9 @@ and taken in turn by each post of an entry not made yet:
                with a shorter timeout gives up; its retry gets the same id back
 
 Scripted answers carry ``Fake-Accounting-System: <system>`` (this fake's own header), naming
-the system whose error they imitate.
+the system whose error they imitate. ``post_entry()`` and ``validate()`` are the runner's
+functions (``post_entry_async()`` and ``validate_async()`` for ``run_export_async``); ``log``
+holds what each post was answered, ``entries`` what was made.
 """
 
 from __future__ import annotations
