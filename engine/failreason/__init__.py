@@ -44,25 +44,41 @@ if TYPE_CHECKING:
         PleoSettingsError,
     )
     from failreason._policy import RetryPolicy
+    from failreason._prechecks import ExportConfiguration
     from failreason._report_flow import ReportFinishedError
+    from failreason._run_plan import ItemFailure, RunSummary
+    from failreason._run_types import Failed, Posted, StopRunError
+    from failreason._runner import ExportRunner, run_export
+    from failreason._runner_async import AsyncExportRunner, run_export_async
 
-# Reporting to Pleo pulls in httpx and asyncio; classifying needs neither, so these names are
-# imported the first time they are used (PEP 562), and `failreason classify` starts faster.
+# Reporting to Pleo and running exports pull in httpx and asyncio; classifying needs neither,
+# so these names are imported the first time they are used (PEP 562), and `failreason
+# classify` starts faster.
 _REPORTING = {
     "AsyncPleoClient": "_pleo_async",
+    "AsyncExportRunner": "_runner_async",
     "AsyncReport": "_pleo_async",
     "CredentialsError": "_pleo_http",
+    "ExportConfiguration": "_prechecks",
+    "ExportRunner": "_runner",
+    "Failed": "_run_types",
     "IncompleteJobError": "_pleo_http",
+    "ItemFailure": "_run_plan",
     "JobLockedError": "_joblock",
     "JobNotReportableError": "_pleo_http",
     "PleoClient": "_pleo",
     "PleoError": "_pleo_http",
     "PleoSettings": "_pleo_http",
     "PleoSettingsError": "_pleo_http",
+    "Posted": "_run_types",
     "Report": "_pleo",
     "ReportFinishedError": "_report_flow",
     "ReportOutcome": "_outcome",
     "RetryPolicy": "_policy",
+    "RunSummary": "_run_plan",
+    "StopRunError": "_run_types",
+    "run_export": "_runner",
+    "run_export_async": "_runner_async",
 }
 
 
@@ -84,6 +100,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ITEM_FAILURE_TYPES",
     "STAGES",
+    "AsyncExportRunner",
     "AsyncPleoClient",
     "AsyncReport",
     "Classification",
@@ -92,8 +109,12 @@ __all__ = [
     "EnvelopeError",
     "Example",
     "Explanation",
+    "ExportConfiguration",
+    "ExportRunner",
+    "Failed",
     "FailreasonError",
     "IncompleteJobError",
+    "ItemFailure",
     "JobLockedError",
     "JobNotReportableError",
     "Location",
@@ -101,6 +122,7 @@ __all__ = [
     "PleoError",
     "PleoSettings",
     "PleoSettingsError",
+    "Posted",
     "Problem",
     "Report",
     "ReportFinishedError",
@@ -109,9 +131,13 @@ __all__ = [
     "Rule",
     "RuleFileError",
     "RulesDirectoryError",
+    "RunSummary",
     "Signal",
     "Step",
+    "StopRunError",
     "__version__",
     "load",
     "rule_file_schema",
+    "run_export",
+    "run_export_async",
 ]

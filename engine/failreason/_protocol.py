@@ -62,6 +62,9 @@ log.addHandler(logging.NullHandler())  # silent unless the application configure
 STATUS_CHANGE_REFUSED = "INVALID_EXPORT_JOB_STATUS_CHANGE"
 
 
+Query = str | int | list[str]  # a list is the parameter repeated, as Pleo's arrays are sent
+
+
 @dataclass(frozen=True)
 class Send:
     """Make this request; the flow is sent the ``Reply``."""
@@ -69,7 +72,7 @@ class Send:
     method: str
     path: str
     json: list[ItemUpdate] | JobEventBody | None = None
-    params: Mapping[str, str | int] | None = None
+    params: Mapping[str, Query] | None = None
 
     def request_args(self) -> dict[str, Any]:
         """Keyword arguments for ``httpx.Client.request`` and its async twin."""
@@ -210,7 +213,7 @@ def settled(landed: Callable[[], Flow[Seen]], settle: float) -> Flow[bool]:
 
 
 def read(
-    ctx: Context, path: str, doing: str, params: Mapping[str, str | int] | None = None
+    ctx: Context, path: str, doing: str, params: Mapping[str, Query] | None = None
 ) -> Flow[Any]:
     """GET ``path`` with retries; Pleo's JSON body, or a PleoError saying what came back."""
     response = yield from exchange(ctx, Send("GET", path, params=params), doing)

@@ -45,5 +45,7 @@ class StopRunError(FailreasonError):
 PostResult = Posted | Failed | str
 PostEntry = Callable[[ExportItem], PostResult]
 AsyncPostEntry = Callable[[ExportItem], Awaitable[PostResult]]
-Validate = Callable[[Mapping[str, Any]], None]  # given the job; raises the AS's error to fail it
-AsyncValidate = Callable[[Mapping[str, Any]], Awaitable[None]]
+# Pre-export validation, given the job: raise the accounting system's error (or return
+# ``Failed(error)``) to fail the job; return None to go on.
+Validate = Callable[[Mapping[str, Any]], Failed | None]
+AsyncValidate = Callable[[Mapping[str, Any]], Awaitable[Failed | None]]
