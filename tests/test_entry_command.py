@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from failreason._entry_command import ConnectorError, EntryCommand
+from failreason._entry_command import EntryCommand
 from failreason._entry_protocol import ProtocolError, posted_answer, validated_answer
 from failreason._run_types import Failed, Posted, StopRunError
 from failreason._sandbox_export_items import export_item
@@ -124,18 +124,14 @@ def test_items_are_posted_and_refused_as_the_program_answers(command: str, tmp_p
 
 
 def test_validate_passes_or_raises_the_programs_envelope(command: str, tmp_path: Path) -> None:
-    """validate: {} lets the job go ahead; {"error": ...} raises it for the rules."""
+    """validate: {} lets the job go ahead; {"error": ...} is Failed, for the rules."""
     with entry_command(command, tmp_path, validate=True) as entry:
         assert entry.validator is not None
-        entry.validate(JOB)
+        assert entry.validate(JOB) is None
     unreachable = {"code": "ECONNREFUSED", "message": "connect ECONNREFUSED 10.0.0.1:443"}
     plan = {"validate": json.dumps({"error": unreachable})}
-    with (
-        entry_command(command, tmp_path, plan, validate=True) as entry,
-        pytest.raises(ConnectorError) as raised,
-    ):
-        entry.validate(JOB)
-    assert raised.value.envelope == unreachable
+    with entry_command(command, tmp_path, plan, validate=True) as entry:
+        assert entry.validate(JOB) == Failed(unreachable)
 
 
 def test_no_validator_unless_asked_for(command: str, tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ from types import TracebackType
 from typing import IO, Any, NoReturn, TypeVar
 
 from failreason._entry_protocol import (
-    ConnectorError,
     ProtocolError,
     item_line,
     posted_answer,
@@ -42,7 +41,7 @@ from failreason._redact import redact
 from failreason._run_types import ExportItem, Failed, Posted, StopRunError, Validate
 from failreason._terminal import escaped
 
-__all__ = ["ConnectorError", "EntryCommand"]
+__all__ = ["EntryCommand"]
 
 T = TypeVar("T")
 
@@ -124,13 +123,13 @@ class EntryCommand:
         """Hand one export item to a free copy; its answer as ``Posted`` or ``Failed``."""
         return self._exchange(item_line(item), "an answer to an export item", posted_answer)
 
-    def validate(self, job: Mapping[str, Any]) -> None:
-        """Ask whether the accounting system can take ``job``; ``ConnectorError`` if not."""
+    def validate(self, job: Mapping[str, Any]) -> Failed | None:
+        """Ask whether the accounting system can take ``job``: None if so, else ``Failed``
+        with the program's envelope, which the runner classifies to fail the job."""
         if not self._validates:
             raise RuntimeError("this EntryCommand was made without validate=True")
         envelope = self._exchange(validate_line(job), "an answer to validate", validated_answer)
-        if envelope is not None:
-            raise ConnectorError(envelope)
+        return None if envelope is None else Failed(envelope)
 
     @property
     def pids(self) -> tuple[int, ...]:

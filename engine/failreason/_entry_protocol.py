@@ -37,15 +37,6 @@ class ProtocolError(Exception):
     """An answer that breaks the protocol; ``str()`` says what was expected."""
 
 
-class ConnectorError(Exception):
-    """The program's ``{"error": envelope}`` answer to ``validate``: the accounting system
-    cannot be used for this job. ``envelope`` is the raw error, for the rules to classify."""
-
-    def __init__(self, envelope: Mapping[str, Any]) -> None:
-        self.envelope = dict(envelope)
-        super().__init__(_summary(self.envelope))
-
-
 def item_line(item: Mapping[str, Any]) -> bytes:
     """The line that hands the program one export item."""
     return _line({"exportItem": item})
@@ -163,13 +154,3 @@ def _moment(answer: Mapping[str, Any]) -> datetime | None:
 
 def _shown(key: str) -> str:
     return repr(key) if len(key) <= _SHOWN_KEY_CHARS and key.isprintable() else "a long key"
-
-
-def _summary(envelope: Mapping[str, Any]) -> str:
-    """A short name for an envelope, for a log line: its system, status and codes."""
-    parts = [
-        f"{key} {envelope[key]}"
-        for key in ("system", "status", "code")
-        if isinstance(envelope.get(key), str | int)
-    ]
-    return "the accounting system refused: " + (", ".join(parts) or "see the envelope")
