@@ -263,12 +263,15 @@ def test_validate_failing_fails_the_job(
 
 def test_two_runs_racing_for_one_job_leave_it_to_one(connector: Connector) -> None:
     """Both runs see the job pending; one starts and completes it, the other stops cleanly."""
-    barrier = threading.Barrier(2, timeout=60)
+    # The sandbox holds the runs' first requests (the listings) until both have come, then
+    # their second ones (the started events) likewise: each run lists the job before either
+    # can start it, and both try to, whatever the machine's load.
+    barrier = threading.Barrier(2, timeout=60)  # it resets itself after each meeting
 
     def meet(_: float) -> None:
         barrier.wait()
 
-    plan_of_faults = FaultPlan.scripted(["slow", "slow"])  # both listings wait for each other
+    plan_of_faults = FaultPlan.scripted(["slow"] * 4)
     with Sandbox(faults=plan_of_faults, sleep=meet) as sandbox:
         racing = Connector(connector.command, sandbox, connector.folder)
         job_id, _ = sandbox.create_job(4, start=False)
@@ -281,6 +284,9 @@ def test_two_runs_racing_for_one_job_leave_it_to_one(connector: Connector) -> No
         loser = next(run for run in finished if run.summary["result"] == "taken")
         assert "another worker" in loser.summary["message"]
         assert [r.path for r in sandbox.log[:2]] == ["/v3/export-jobs"] * 2
+        claims = sandbox.log[2:4]  # both sent started; the second was refused
+        assert {r.path for r in claims} == {"/v3/export-job-events"}
+        assert sorted(r.status or 0 for r in claims) == [202, 422]
         assert events(sandbox, job_id, "started") == 1
         assert sandbox.job(job_id).status == "completed"
 
