@@ -34,7 +34,7 @@ class RunOptions:
     configuration: ExportConfiguration | None = None
     job_id: str | None = None
     company_id: str | None = None
-    recover: bool = False
+    recover: bool = False  # also take in_progress jobs: an interrupted run's, resumed
     engine: Engine | None = None
     system: str | None = None
     concurrency: int = 4

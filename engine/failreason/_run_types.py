@@ -42,7 +42,7 @@ class StopRunError(FailreasonError):
     """Stop the run now, reporting nothing for the item at hand; run again to finish."""
 
 
-PostResult = Posted | Failed | str
+PostResult = Posted | Failed | str | None  # None: posted, with nothing to refer to
 PostEntry = Callable[[ExportItem], PostResult]
 AsyncPostEntry = Callable[[ExportItem], Awaitable[PostResult]]
 # Pre-export validation, given the job: raise the accounting system's error (or return

@@ -76,6 +76,8 @@ class ExportRunner:
         if status in FINISHED_JOB:
             return RunSummary("finished_before", job_id, message=f"export job {job_id} is {status}")
         resumed = status == "in_progress"
+        if resumed and not self.options.recover:
+            return taken(job_id)  # another worker's, unless this run recovers an interrupted one
         if not resumed and not self.client._run(steps.claim(self._ctx, job_id)):
             return taken(job_id)
         log.info("export job %s %s", job_id, "resumed" if resumed else "started")
