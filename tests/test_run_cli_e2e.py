@@ -408,3 +408,31 @@ def test_a_program_that_breaks_the_protocol_leaves_the_job_to_recover(
     again = connector.run("--config", config, "--recover")
     assert (again.status, again.summary["result"]) == (0, "completed"), again.err
     assert events(sandbox, job_id, "started") == 1
+
+
+def test_sigterm_reports_the_calls_under_way_and_leaves_the_job_to_recover(
+    connector: Connector,
+) -> None:
+    """A supervisor's SIGTERM mid-run: exit 130; the item being posted is still reported;
+    the job stays in progress, and --recover finishes it."""
+    sandbox = connector.sandbox
+    job_id, entries = sandbox.create_job(6, start=False)
+    config = connector.config(CONFIGURED)
+    posted = connector.folder / "first-posted"
+    plan = {entries[0]: f"!touch {posted}"}
+    process = connector.start("--config", config, plan=plan, CONNECTOR_DELAY="0.3")
+    while not posted.exists():  # the program has the first item; outcomes go out in batches
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "--recover" in err
+    assert "Traceback" not in err
+    reported = {item.accounting_entry_id for item in sandbox.items(job_id) if item.external_id}
+    assert 1 <= len(reported) < 6
+    assert sandbox.job(job_id).status == "in_progress"
+    again = connector.run("--config", config, "--recover")
+    assert (again.status, again.summary["successful"]) == (0, 6 - len(reported)), again.err
+    assert sandbox.duplicate_item_updates == 0
+    assert events(sandbox, job_id, "started") == 1

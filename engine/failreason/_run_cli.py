@@ -10,7 +10,8 @@ Exit status: 0 the job completed, or there was nothing to do (no job waiting, an
 took it, the named job was already finished); 1 the job completed with failed items, or was
 failed; 2 the run could not go on (bad usage or configuration, no credentials, Pleo refused
 or unreachable, the connector's program broke the protocol): the job, if started, stays in
-progress and ``--recover`` finishes it; 130 interrupted.
+progress and ``--recover`` finishes it; 130 interrupted (Ctrl-C, or SIGTERM from a
+supervisor), after reporting the outcomes of the calls under way.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ import argparse
 import contextlib
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator
+from types import FrameType
 from typing import IO
 
 from failreason._cli_sources import engine_for, engine_options, settings_of
 from failreason._entry_command import EntryCommand
-from failreason._exits import CANNOT_RUN, OK, SOME_FAILED
+from failreason._exits import CANNOT_RUN, INTERRUPTED, OK, SOME_FAILED
 from failreason._pleo_http import PleoError
 from failreason._prechecks import ExportConfiguration
 from failreason._report_cli import _settings, job_id, pleo_client
@@ -128,6 +132,7 @@ def run_command(args: argparse.Namespace, out: IO[str]) -> int:
     settings = _settings(args.base_url, None)
     try:
         with (
+            _terminate_as_interrupt(),
             _progress_on_stderr(),
             pleo_client(settings) as pleo,
             EntryCommand(
@@ -155,8 +160,29 @@ def run_command(args: argparse.Namespace, out: IO[str]) -> int:
     except (StopRunError, PleoError) as exc:
         _say(f"failreason: {exc}; {_RECOVER}")
         return CANNOT_RUN
+    except KeyboardInterrupt:
+        _say(f"failreason: interrupted after reporting the outcomes in hand; {_RECOVER}")
+        return INTERRUPTED
     _write(out, summary, args.format)
     return OK if summary.result in _QUIET_ENDS else SOME_FAILED
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a supervisor stopping the run) stops it as Ctrl-C does: no new call starts,
+    the outcomes of calls under way are reported, and the programs are ended."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set a handler (a test calling main in a thread)
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
