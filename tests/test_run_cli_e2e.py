@@ -436,3 +436,14 @@ def test_sigterm_reports_the_calls_under_way_and_leaves_the_job_to_recover(
     assert (again.status, again.summary["successful"]) == (0, 6 - len(reported)), again.err
     assert sandbox.duplicate_item_updates == 0
     assert events(sandbox, job_id, "started") == 1
+
+
+def test_a_program_that_cannot_start_exits_2_before_pleo_is_asked(tmp_path: Path) -> None:
+    """A missing program: exit 2 naming it; no job is looked for, none is started."""
+    with Sandbox() as sandbox:
+        sandbox.create_job(1, start=False)
+        missing = Connector(str(tmp_path / "post-entry"), sandbox, tmp_path).run()
+        assert not sandbox.log
+    assert missing.status == 2
+    assert "cannot start post-entry: No such file or directory" in missing.err
+    assert "--recover" not in missing.err

@@ -97,6 +97,8 @@ class EntryCommand:
 
     def start(self) -> EntryCommand:
         """Start every copy; one that cannot start is a ``StopRunError`` naming it."""
+        if self._programs:
+            return self  # started already (``start()`` then ``with``)
         sink = self._stderr if self._stderr is not None else sys.stderr
         for number in range(1, self._workers + 1):
             label = self.name if self._workers == 1 else f"{self.name} [{number}]"

@@ -28,8 +28,10 @@ from types import FrameType
 from typing import IO
 
 from failreason._cli_sources import engine_for, engine_options, settings_of
+from failreason._engine import Engine
 from failreason._entry_command import EntryCommand
 from failreason._exits import CANNOT_RUN, INTERRUPTED, OK, SOME_FAILED
+from failreason._pleo import PleoClient
 from failreason._pleo_http import PleoError
 from failreason._prechecks import ExportConfiguration
 from failreason._report_cli import _settings, job_id, pleo_client
@@ -41,7 +43,7 @@ from failreason._terminal import escaped
 
 MAX_WORKERS = 64  # the runner's bound on calls at once
 _QUIET_ENDS = ("completed", "no_job", "taken", "finished_before")
-_RECOVER = "the job stays in progress: run again with --recover to finish it"
+_RECOVER = "a job this run started stays in progress: run again with --recover to finish it"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -130,33 +132,21 @@ def run_command(args: argparse.Namespace, out: IO[str]) -> int:
     configuration = read_configuration(args.config) if args.config else ExportConfiguration()
     engine = engine_for(settings_of(args))  # broken rule files stop here, before Pleo
     settings = _settings(args.base_url, None)
+    entry = EntryCommand(
+        args.entry_command,
+        workers=args.workers,
+        timeout=args.entry_timeout,
+        validate=args.validate,
+    )
+    entry.start()  # a program that cannot start: exit 2 (in main) before Pleo is asked
     try:
         with (
+            entry,
             _terminate_as_interrupt(),
             _progress_on_stderr(),
             pleo_client(settings) as pleo,
-            EntryCommand(
-                args.entry_command,
-                workers=args.workers,
-                timeout=args.entry_timeout,
-                validate=args.validate,
-            ) as entry,
         ):
-            summary = run_export(
-                pleo,
-                entry.post_entry,
-                validate=entry.validator,
-                configuration=configuration,
-                job_id=args.job_id,
-                company_id=args.company_id,
-                recover=args.recover,
-                engine=engine,
-                system=args.system,
-                concurrency=args.workers,
-                attempts=args.attempts,
-                keep_alive_every=args.keep_alive_every,
-                poll_interval=min(0.5, args.keep_alive_every / 4),
-            )
+            summary = _export(args, pleo, entry, configuration, engine)
     except (StopRunError, PleoError) as exc:
         _say(f"failreason: {exc}; {_RECOVER}")
         return CANNOT_RUN
@@ -165,6 +155,31 @@ def run_command(args: argparse.Namespace, out: IO[str]) -> int:
         return INTERRUPTED
     _write(out, summary, args.format)
     return OK if summary.result in _QUIET_ENDS else SOME_FAILED
+
+
+def _export(
+    args: argparse.Namespace,
+    pleo: PleoClient,
+    entry: EntryCommand,
+    configuration: ExportConfiguration,
+    engine: Engine,
+) -> RunSummary:
+    return run_export(
+        pleo,
+        entry.post_entry,
+        validate=entry.validator,
+        configuration=configuration,
+        job_id=args.job_id,
+        company_id=args.company_id,
+        recover=args.recover,
+        engine=engine,
+        system=args.system,
+        concurrency=args.workers,
+        attempts=args.attempts,
+        keep_alive_every=args.keep_alive_every,
+        # the runner looks at the clock this often while calls run: well inside the interval
+        poll_interval=min(0.5, args.keep_alive_every / 4),
+    )
 
 
 @contextlib.contextmanager
