@@ -192,6 +192,31 @@ def test_each_copy_serves_one_caller_at_a_time(command: str, tmp_path: Path) -> 
     assert answers == {"first": Posted("AS-first"), "second": Posted("AS-second")}
 
 
+def test_every_caller_waiting_for_a_broken_program_stops(command: str, tmp_path: Path) -> None:
+    """One copy, several callers: when it breaks, each caller waiting for it gets a
+    StopRunError, none waits for ever."""
+    outcomes: dict[str, object] = {}
+
+    def post(entry: EntryCommand, entry_id: str) -> None:
+        try:
+            outcomes[entry_id] = entry.post_entry(item(entry_id))
+        except StopRunError as exc:
+            outcomes[entry_id] = exc
+
+    with entry_command(command, tmp_path, {"stuck": "!hang"}, timeout=0.5) as entry:
+        callers = [
+            threading.Thread(target=post, args=(entry, entry_id), daemon=True)
+            for entry_id in ("stuck", "e-1", "e-2", "e-3", "e-4")
+        ]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join(timeout=30)
+        assert not any(caller.is_alive() for caller in callers)
+    assert isinstance(outcomes["stuck"], StopRunError)
+    assert all(isinstance(outcome, Posted | StopRunError) for outcome in outcomes.values())
+
+
 def test_a_full_stderr_pipe_and_a_large_item_do_not_deadlock(command: str, tmp_path: Path) -> None:
     """The program fills its stderr before reading a 1 MB item: both pipes keep flowing."""
     stderr = io.StringIO()
