@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,7 @@ from failreason._fake_accounting import (
     real_errors,
 )
 from failreason._run_types import ExportItem, Failed, Posted
-from failreason.testing import FakeAccountingSystem
+from failreason.testing import FakeAccountingSystem, Sandbox
 
 
 @pytest.fixture
@@ -104,6 +105,8 @@ def test_a_rate_limit_once_then_success(books: FakeAccountingSystem) -> None:
     assert raised.value.response.headers["Retry-After"] == "2"
     assert isinstance(post(item("e-1")), Posted)
     assert books.created_count("e-1") == 1
+    assert [(x.entry_id, x.status) for x in books.log] == [("e-1", 429), ("e-1", 201)]
+    assert "Too many requests" in books.log[0].body
 
 
 def test_a_late_answer_times_out_and_the_retry_gets_the_same_entry(
@@ -197,3 +200,56 @@ def test_unknown_paths_answer_404(books: FakeAccountingSystem) -> None:
     """An entry that does not exist, or a path the fake does not have."""
     assert httpx.get(f"{books.base_url}/entries/JE-1").status_code == 404
     assert httpx.delete(f"{books.base_url}/entries").status_code == 404
+
+
+def test_the_async_functions_answer_as_the_sync_ones(books: FakeAccountingSystem) -> None:
+    """post_entry_async and validate_async: Posted, the same id again, errors raised."""
+    books.script("e-2", Answer(400, {"message": "Account 6100 is locked"}))
+    books.script("e-3", Slow(seconds=30))
+
+    async def run() -> list[object]:
+        post, validate = books.post_entry_async(), books.validate_async()
+        await validate({"id": "job"})
+        seen: list[object] = [await post(item("e-1")), await post(item("e-1"))]
+        for failing, timeout in (("e-2", 5.0), ("e-3", 0.2)):
+            try:
+                await books.post_entry_async(timeout=timeout)(item(failing))
+            except httpx.HTTPError as error:
+                seen.append(type(error))
+        books.set_health(503)
+        try:
+            await validate({"id": "job"})
+        except httpx.HTTPStatusError as error:
+            seen.append(error.response.status_code)
+        return seen
+
+    first, again, refused, late, health = asyncio.run(run())
+    assert first == again == Posted("JE-10001", f"{books.base_url}/entries/JE-10001")
+    assert (refused, late, health) == (httpx.HTTPStatusError, httpx.ReadTimeout, 503)
+    assert books.created_count("e-1") == 1
+
+
+def test_the_async_runner_exports_through_the_fake(engine: failreason.Engine) -> None:
+    """run_export_async with the fake's functions: every item final, each entry made once."""
+    refusal = real_errors(engine, types=["vendor_unknown"])[0]
+
+    async def run(pleo_url: str, books: FakeAccountingSystem) -> failreason.RunSummary:
+        settings = failreason.PleoSettings(token="t", base_url=pleo_url)
+        async with failreason.AsyncPleoClient(settings=settings) as pleo:
+            return await failreason.run_export_async(
+                pleo,
+                books.post_entry_async(system="answer"),
+                validate=books.validate_async(),
+                engine=engine,
+                configuration=failreason.ExportConfiguration(default_expense_account="6999"),
+            )
+
+    with Sandbox(token="t") as sandbox, FakeAccountingSystem() as books:
+        job_id, entries = sandbox.create_job(12, start=False)
+        books.script(entries[2], refusal)
+        books.script(entries[5], RateLimit(retry_after=0))
+        summary = asyncio.run(run(sandbox.base_url, books))
+        held = {i.accounting_entry_id: i for i in sandbox.items(job_id)}
+    assert (summary.result, summary.successful, summary.failed) == ("completed_with_errors", 11, 1)
+    assert held[entries[2]].failure_reason == engine.classify(refusal.envelope()).failure_reason
+    assert all(books.created_count(entry) == 1 for entry in entries if entry != entries[2])

@@ -169,8 +169,10 @@ TEXTS: dict[str, Help] = {
         "ends by that signal, as process managers expect.",
     ),
     "demo": Help(
-        "Play a connector against an in-process sandbox Pleo: report a job's items, failed "
-        "with real accounting-system errors, and show what Pleo then holds.",
+        "Run an export job end to end on this machine: the export runner between an "
+        "in-process sandbox Pleo and a fake accounting system that refuses some entries with "
+        "real errors of several systems, rate-limits one and answers one too late; show "
+        "each raw error next to the reason Pleo receives.",
         "none (options only)",
         "failreason demo --items 12 --format json",
         "0 shown; 2 could not run",

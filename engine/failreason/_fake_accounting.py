@@ -27,7 +27,9 @@ and taken in turn by each post of an entry not made yet:
                with a shorter timeout gives up; its retry gets the same id back
 
 Scripted answers carry ``Fake-Accounting-System: <system>`` (this fake's own header), naming
-the system whose error they imitate.
+the system whose error they imitate. ``post_entry()`` and ``validate()`` are the runner's
+functions (``post_entry_async()`` and ``validate_async()`` for ``run_export_async``); ``log``
+holds what each post was answered, ``entries`` what was made.
 """
 
 from __future__ import annotations
@@ -40,7 +42,15 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from failreason._run_types import ExportItem, Failed, Posted, PostEntry, Validate
+from failreason._run_types import (
+    AsyncPostEntry,
+    AsyncValidate,
+    ExportItem,
+    Failed,
+    Posted,
+    PostEntry,
+    Validate,
+)
 from failreason._sandbox_server import _Server
 from failreason._sandbox_wire import _json, _Response
 
@@ -49,7 +59,16 @@ if TYPE_CHECKING:
 
     from failreason._engine import Engine
 
-__all__ = ["Answer", "FakeAccountingSystem", "Outcome", "RateLimit", "Slow", "real_errors"]
+__all__ = [
+    "Answer",
+    "Entry",
+    "Exchange",
+    "FakeAccountingSystem",
+    "Outcome",
+    "RateLimit",
+    "Slow",
+    "real_errors",
+]
 
 SYSTEM_HEADER = "Fake-Accounting-System"
 _ENTRY = re.compile(r"/entries/([^/]+)")
@@ -117,6 +136,16 @@ class Entry:
     item: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One ``POST /entries`` of an entry and the answer it got (sent late for ``Slow``)."""
+
+    entry_id: str
+    status: int
+    body: str
+    content_type: str
+
+
 def real_errors(
     engine: Engine | None = None, *, types: Iterable[str] | None = None
 ) -> tuple[Answer, ...]:
@@ -151,6 +180,7 @@ class FakeAccountingSystem:
         self._next_id = first_id
         self._entries: dict[str, Entry] = {}  # by accountingEntryId
         self._posts: dict[str, int] = {}
+        self._log: list[Exchange] = []
         self._scripts: dict[str, list[Outcome]] = {}
         self._rule: Callable[[ExportItem], Sequence[Outcome]] | None = None
         self._health: Answer | None = None
@@ -237,6 +267,12 @@ class FakeAccountingSystem:
         with self._lock:
             return sum(e.accounting_entry_id == entry_id for e in self._entries.values())
 
+    @property
+    def log(self) -> tuple[Exchange, ...]:
+        """What each ``POST /entries`` of an entry was answered, in order (late ones too)."""
+        with self._lock:
+            return tuple(self._log)
+
     def post_count(self, entry_id: str) -> int:
         """``POST /entries`` requests that carried ``entry_id``, answered or not."""
         with self._lock:
@@ -255,13 +291,7 @@ class FakeAccountingSystem:
         url = f"{self.base_url}/entries"
 
         def post(item: ExportItem) -> Posted | Failed:
-            response = self._send("POST", url, timeout, dict(item))
-            named = response.headers.get(SYSTEM_HEADER) if system == "answer" else system
-            if response.is_success or named is None:
-                response.raise_for_status()  # an error answer, for the runner to classify
-                answer = response.json()
-                return Posted(external_id=answer["id"], external_url=answer["url"])
-            return Failed(_envelope(response, named))
+            return _read_answer(self._send("POST", url, timeout, dict(item)), system)
 
         return post
 
@@ -271,6 +301,29 @@ class FakeAccountingSystem:
 
         def check(job: Mapping[str, Any]) -> None:
             self._send("GET", url, timeout).raise_for_status()
+
+        return check
+
+    def post_entry_async(
+        self, *, system: str | None = None, timeout: float = 5.0
+    ) -> AsyncPostEntry:
+        """``post_entry`` for ``run_export_async``: the same answers, awaited."""
+        url = f"{self.base_url}/entries"
+
+        async def post(item: ExportItem) -> Posted | Failed:
+            async with _async_client(timeout) as client:
+                response = await client.post(url, json=dict(item))
+            return _read_answer(response, system)
+
+        return post
+
+    def validate_async(self, *, timeout: float = 5.0) -> AsyncValidate:
+        """``validate`` for ``run_export_async``."""
+        url = f"{self.base_url}/health"
+
+        async def check(job: Mapping[str, Any]) -> None:
+            async with _async_client(timeout) as client:
+                (await client.get(url)).raise_for_status()
 
         return check
 
@@ -324,6 +377,13 @@ class FakeAccountingSystem:
         if not isinstance(entry_id, str) or not entry_id:
             message = "send an export item with an accountingEntryId"
             return _json(400, {"error": "bad_request", "message": message})
+        response = self._answer(entry_id, item)
+        with self._lock:
+            text = response.body.decode("utf-8", "replace")
+            self._log.append(Exchange(entry_id, response.status, text, response.content_type))
+        return response
+
+    def _answer(self, entry_id: str, item: dict[str, Any]) -> _Response:
         outcome = self._next_outcome(entry_id, item)
         if isinstance(outcome, Answer):
             return outcome.response()
@@ -361,6 +421,23 @@ class FakeAccountingSystem:
             entry = Entry(external_id, f"{self.base_url}/entries/{external_id}", entry_id, item)
             self._entries[entry_id] = entry
             return entry, False
+
+
+def _read_answer(response: httpx.Response, system: str | None) -> Posted | Failed:
+    """201: the entry made; an error answer raised as httpx does (or, naming a system, Failed)."""
+    named = response.headers.get(SYSTEM_HEADER) if system == "answer" else system
+    if response.is_success or named is None:
+        response.raise_for_status()  # an error answer, for the runner to classify
+        answer = response.json()
+        return Posted(external_id=answer["id"], external_url=answer["url"])
+    return Failed(_envelope(response, named))
+
+
+def _async_client(timeout: float) -> httpx.AsyncClient:
+    """One client per call (an event loop owns it); plain HTTP, so no certificates to load."""
+    import httpx
+
+    return httpx.AsyncClient(timeout=timeout, trust_env=False, verify=False)  # noqa: S501
 
 
 def _envelope(response: httpx.Response, system: str) -> dict[str, Any]:

@@ -196,11 +196,21 @@ class Sandbox:
     # -- the state, directly ----------------------------------------------------------------
 
     def create_job(
-        self, n_items: int = 0, *, start: bool = True, entry_ids: Sequence[str] | None = None
+        self,
+        n_items: int = 0,
+        *,
+        start: bool = True,
+        entry_ids: Sequence[str] | None = None,
+        vendor_based_bookkeeping: bool = False,
+        data: Mapping[str, str | Mapping[str, Any]] | None = None,
     ) -> tuple[str, tuple[str, ...]]:
-        """A new job with ``n_items`` new entries (or ``entry_ids``): ``(job_id, entry_ids)``."""
+        """A new job with ``n_items`` new entries (or ``entry_ids``): ``(job_id, entry_ids)``;
+        ``data={entry_id: shape}`` shapes export items (``_sandbox_export_items.SHAPES``)."""
+        ids = n_items if entry_ids is None else entry_ids
         with self._lock:
-            job = self._state.create_job(n_items if entry_ids is None else entry_ids, start=start)
+            job = self._state.create_job(
+                ids, start=start, vendor_based_bookkeeping=vendor_based_bookkeeping, data=data
+            )
             return job.id, tuple(item.accounting_entry_id for item in self._state.items(job.id))
 
     def job(self, job_id: str) -> Job:

@@ -45,7 +45,7 @@ from failreason._sandbox_checks import (
     status_change_problem,
     transition_problem,
 )
-from failreason._sandbox_export_items import export_item
+from failreason._sandbox_export_items import check_shape, export_item
 from failreason._sandbox_model import (
     DEFAULT_EXPIRY_SECONDS,
     ITEM_STATUSES,
@@ -100,6 +100,7 @@ class SandboxState:
         self._items: dict[str, list[Item]] = {}
         self._positions: dict[str, dict[str, int]] = {}
         self._events: dict[str, list[Event]] = {}
+        self._shapes: dict[str, dict[str, Any]] = {}  # per job: entry id -> export-item shape
         self.duplicate_item_updates = 0
         self.oversized_puts = 0
         self.accept_seed_job_type = accept_seed_job_type
@@ -126,8 +127,13 @@ class SandboxState:
         is_interactive: bool = True,
         vendor_based_bookkeeping: bool = False,
         created_by: str | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> Job:
-        """A new job with these entry ids (or that many new ones); ``pending`` unless started."""
+        """A new job with these entry ids (or that many new ones); ``pending`` unless started.
+
+        ``data`` shapes some entries' export items: ``{entry_id: shape}``, a shape as
+        ``export_item`` takes it (a name from ``SHAPES`` or a mapping of top-level fields).
+        """
         ids = (
             [self._new_id() for _ in range(entry_ids)]
             if isinstance(entry_ids, int)
@@ -135,6 +141,10 @@ class SandboxState:
         )
         if not all(isinstance(i, str) and i for i in ids) or len(set(ids)) != len(ids):
             raise _bad("accountingEntryIds must be distinct non-empty strings")
+        for entry_id, shape in (data or {}).items():
+            if entry_id not in ids:
+                raise ValueError(f"data names entry {entry_id!r}, which is not in the job")
+            check_shape(shape)
         now, job_id = self._clock(), self._new_id()
         status = "in_progress" if start else "pending"
         job = Job(
@@ -153,6 +163,7 @@ class SandboxState:
         self._items[job_id] = [Item(i, job_id, status) for i in ids]
         self._positions[job_id] = {i: n for n, i in enumerate(ids)}
         self._events[job_id] = []
+        self._shapes[job_id] = dict(data or {})
         return job
 
     def create_job_from_api(self, body: object) -> Job:
@@ -269,7 +280,16 @@ class SandboxState:
             if job.status not in ("pending", "in_progress"):
                 message = f"the job is {job.status}; only a running job's export items can be read"
                 raise ApiError(422, "EXPORT_JOB_STATUS_UNPROCESSABLE", message)
-            rows += [export_item(i.accounting_entry_id, job.company_id) for i in self.items(job_id)]
+            shapes = self._shapes.get(job_id, {})
+            rows += [
+                export_item(
+                    item.accounting_entry_id,
+                    job.company_id,
+                    vendor_based=job.vendor_based_bookkeeping,
+                    shape=shapes.get(item.accounting_entry_id),
+                )
+                for item in self.items(job_id)
+            ]
         return paginate(list(enumerate(rows)), request, _json_field).to_json(lambda row: row)
 
     def update_items(self, job_id: str, body: object) -> UpdateResult:
