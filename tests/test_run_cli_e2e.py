@@ -1,28 +1,24 @@
 """`failreason run --entry-command` end to end: a real process, a connector in sh (and Node,
-where it is on PATH), the sandbox over loopback HTTP."""
+where it is on PATH), the sandbox over loopback HTTP. How a run stops: test_run_cli_stops.py."""
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from failreason.testing import FaultPlan, Sandbox
-from tests.connectors import CONNECTORS, write_plan
+from tests.connectors import CONNECTORS
+from tests.connectors.run import CONFIGURED, Connector, Run, connector, error, events, language
 
-ENGINE_DIR = str(Path(__file__).parents[1] / "engine")
-CONFIGURED = {"journals": {"Purchases": "PURCH"}, "default_expense_account": "4000"}
+__all__ = ["connector", "language"]  # fixtures
+
 JOURNAL_MISSING = "Journal Purchases missing: provide journal Purchases in the configurations"
 ACCOUNT_MISSING = "Account 2820 missing: provide account 2820 in the configurations"
 
@@ -67,86 +63,6 @@ REFUSALS: tuple[dict[str, Any], ...] = (
     },
     {"system": "xero", "status": 429, "headers": NOW},
 )
-
-
-@dataclass
-class Run:
-    """One finished `failreason run`: its exit status, stdout and stderr."""
-
-    status: int
-    out: str
-    err: str
-
-    @property
-    def summary(self) -> dict[str, Any]:
-        summary: dict[str, Any] = json.loads(self.out)
-        return summary
-
-
-@dataclass
-class Connector:
-    """`failreason run` with one connector language, against one sandbox."""
-
-    command: str
-    sandbox: Sandbox
-    folder: Path
-
-    def argv(self, *args: str) -> list[str]:
-        return [
-            sys.executable, "-m", "failreason", "run", "--entry-command", self.command,
-            "--format", "json", *args,
-        ]  # fmt: skip
-
-    def env(self, plan: dict[str, str] | None = None, **extra: str) -> dict[str, str]:
-        plan_file = write_plan(self.folder / f"plan-{len(list(self.folder.iterdir()))}", plan or {})
-        return {
-            **os.environ,
-            "PYTHONPATH": ENGINE_DIR,
-            "PLEO_TOKEN": "sandbox",
-            "PLEO_BASE_URL": self.sandbox.base_url,
-            "PLEO_TIMEOUT": "5",
-            "PLEO_SETTLE_SECONDS": "0.05",
-            "CONNECTOR_PLAN": str(plan_file),
-            **extra,
-        }
-
-    def config(self, configuration: dict[str, Any]) -> str:
-        path = self.folder / f"config-{len(list(self.folder.iterdir()))}.json"
-        path.write_text(json.dumps(configuration))
-        return str(path)
-
-    def run(self, *args: str, plan: dict[str, str] | None = None, **extra: str) -> Run:
-        done = subprocess.run(
-            self.argv(*args), env=self.env(plan, **extra), capture_output=True, text=True,
-            timeout=120, check=False,
-        )  # fmt: skip
-        return Run(done.returncode, done.stdout, done.stderr)
-
-    def start(self, *args: str, plan: dict[str, str] | None = None, **extra: str) -> Any:
-        return subprocess.Popen(
-            self.argv(*args), env=self.env(plan, **extra), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-
-
-@pytest.fixture(params=sorted(CONNECTORS))
-def language(request: pytest.FixtureRequest) -> str:
-    """Each connector language this machine has (sh everywhere; Node where it is on PATH)."""
-    return str(request.param)
-
-
-@pytest.fixture
-def connector(language: str, tmp_path: Path) -> Iterator[Connector]:
-    with Sandbox() as sandbox:
-        yield Connector(CONNECTORS[language], sandbox, tmp_path)
-
-
-def events(sandbox: Sandbox, job_id: str, kind: str) -> int:
-    return sum(1 for event in sandbox.events(job_id) if event.event == kind)
-
-
-def error(envelope: dict[str, Any]) -> str:
-    return json.dumps({"error": envelope})
 
 
 def test_a_job_is_exported_through_the_program(connector: Connector) -> None:
@@ -358,92 +274,3 @@ def test_a_job_longer_than_the_expiry_window_is_kept_alive(language: str, tmp_pa
         moments = {event.event: event.at for event in sandbox.events(job_id)}
         assert moments["completed"] - moments["started"] > expiry  # by the sandbox's clock
         assert "kept alive" in run.err
-
-
-@pytest.mark.parametrize(
-    ("args", "said"),
-    [
-        pytest.param(("--workers", "0"), "--workers: '0' is not from 1 to 64", id="workers"),
-        pytest.param(("--job-id", "42"), "is not an export job id", id="job-id"),
-        pytest.param(("--entry-timeout", "soon"), "not a number of seconds", id="timeout"),
-    ],
-)
-def test_bad_usage_exits_2_without_a_traceback(
-    connector: Connector, args: tuple[str, ...], said: str
-) -> None:
-    """Each usage error: exit 2, one line saying what to fix, no traceback."""
-    run = connector.run(*args)
-    assert run.status == 2
-    assert said in run.err
-    assert "Traceback" not in run.err
-
-
-def test_a_config_file_with_a_typo_is_named_with_the_fix(
-    connector: Connector, tmp_path: Path
-) -> None:
-    """An unknown field in --config: exit 2, naming the file and the field it resembles."""
-    path = tmp_path / "connector.yaml"
-    path.write_text("journal:\n  Purchases: PURCH\n")
-    run = connector.run("--config", str(path))
-    assert run.status == 2
-    assert f"{path}: unknown field 'journal'; did you mean 'journals'?" in run.err
-    assert "Traceback" not in run.err
-
-
-def test_a_program_that_breaks_the_protocol_leaves_the_job_to_recover(
-    connector: Connector,
-) -> None:
-    """A program that exits mid-run: exit 2 with its name and last stderr; --recover with a
-    mended program finishes the job."""
-    sandbox = connector.sandbox
-    job_id, entries = sandbox.create_job(3, start=False)
-    config = connector.config(CONFIGURED)
-    run = connector.run("--config", config, plan={entries[1]: "!exit 4"})
-    assert run.status == 2
-    assert "exited with status 4" in run.err
-    assert f"giving up on {entries[1]}" in run.err
-    assert "--recover" in run.err
-    assert "Traceback" not in run.err
-    assert sandbox.job(job_id).status == "in_progress"
-    again = connector.run("--config", config, "--recover")
-    assert (again.status, again.summary["result"]) == (0, "completed"), again.err
-    assert events(sandbox, job_id, "started") == 1
-
-
-def test_sigterm_reports_the_calls_under_way_and_leaves_the_job_to_recover(
-    connector: Connector,
-) -> None:
-    """A supervisor's SIGTERM mid-run: exit 130; the item being posted is still reported;
-    the job stays in progress, and --recover finishes it."""
-    sandbox = connector.sandbox
-    job_id, entries = sandbox.create_job(6, start=False)
-    config = connector.config(CONFIGURED)
-    posted = connector.folder / "first-posted"
-    plan = {entries[0]: f"!touch {posted}"}
-    process = connector.start("--config", config, plan=plan, CONNECTOR_DELAY="0.3")
-    while not posted.exists():  # the program has the first item; outcomes go out in batches
-        assert process.poll() is None, process.communicate()
-        time.sleep(0.01)
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert "--recover" in err
-    assert "Traceback" not in err
-    reported = {item.accounting_entry_id for item in sandbox.items(job_id) if item.external_id}
-    assert 1 <= len(reported) < 6
-    assert sandbox.job(job_id).status == "in_progress"
-    again = connector.run("--config", config, "--recover")
-    assert (again.status, again.summary["successful"]) == (0, 6 - len(reported)), again.err
-    assert sandbox.duplicate_item_updates == 0
-    assert events(sandbox, job_id, "started") == 1
-
-
-def test_a_program_that_cannot_start_exits_2_before_pleo_is_asked(tmp_path: Path) -> None:
-    """A missing program: exit 2 naming it; no job is looked for, none is started."""
-    with Sandbox() as sandbox:
-        sandbox.create_job(1, start=False)
-        missing = Connector(str(tmp_path / "post-entry"), sandbox, tmp_path).run()
-        assert not sandbox.log
-    assert missing.status == 2
-    assert "cannot start post-entry: No such file or directory" in missing.err
-    assert "--recover" not in missing.err
