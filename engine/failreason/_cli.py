@@ -58,7 +58,14 @@ T = TypeVar("T")
 
 # Their own modules register these commands (and pull in httpx, asyncio or the sandbox);
 # a command line that names one of the commands below needs none of them, so it starts faster.
-_COMMAND_MODULES = ("_report_cli", "_sandbox_cli", "_demo", "_author_cli", "_serve_cli")
+_COMMAND_MODULES = (
+    "_report_cli",
+    "_run_cli",
+    "_sandbox_cli",
+    "_demo",
+    "_author_cli",
+    "_serve_cli",
+)
 _OWN_COMMANDS = frozenset(
     {"classify", "explain", "lint", "test", "score", "schema", "rules", "show"}
 )
