@@ -13,6 +13,7 @@ import pytest
 
 import failreason
 from failreason._sandbox_contract import watching
+from tests.connectors import describe as describe_connectors
 
 WriteRules = Callable[..., Path]
 
@@ -98,3 +99,8 @@ def pleo_contract(request: pytest.FixtureRequest) -> Iterator[None]:
         more = len(violations) - 20
         tail = f"\n  ... and {more} more" if more > 0 else ""
         pytest.fail(f"Pleo's contract was broken:\n{shown}{tail}", pytrace=False)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Which connector languages the entry-command tests run on this machine."""
+    return describe_connectors()

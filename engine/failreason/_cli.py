@@ -60,6 +60,7 @@ T = TypeVar("T")
 # a command line that names one of the commands below needs none of them, so it starts faster.
 _COMMAND_MODULES = (
     "_report_cli",
+    "_run_cli",
     "_sandbox_cli",
     "_demo",
     "_author_cli",

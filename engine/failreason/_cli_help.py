@@ -135,6 +135,20 @@ TEXTS: dict[str, Help] = {
         "0 Pleo holds what the input says; 1 something is not as the input says, or a "
         "line was unusable; 2 could not report at all; 130 interrupted",
     ),
+    "run": Help(
+        "Export one job through your connector's program: find the oldest waiting job (or "
+        "--job-id), start it, validate (--validate), read its items, run the pre-checks "
+        "(--config), hand each remaining item to the program, classify its errors with the "
+        "rules, report every outcome and complete the job. Progress on stderr.",
+        "The program named by --entry-command reads one JSON object per line on stdin, "
+        '{"exportItem": {...}} (or {"validate": {"job": {...}}}), and answers each with one '
+        'line on stdout: {"externalId": "...", "externalUrl": "...", "exportedAt": "..."} '
+        'or {"error": <raw-error envelope>}. PLEO_TOKEN or PLEO_API_KEY in the environment.',
+        "failreason run --entry-command 'node post-entry.js' --config connector.yaml --recover",
+        "0 completed, or nothing to do (no job waiting, another worker took it); 1 completed "
+        "with failed items, or the job failed; 2 could not go on (usage, configuration, Pleo, "
+        "a program that broke the protocol: run again with --recover); 130 interrupted",
+    ),
     "sandbox": Help(
         "Serve Pleo's export endpoints on 127.0.0.1 from memory, with one started job, and "
         "print the base URL, job id and entry ids as one JSON line. Ctrl-C stops it.",
