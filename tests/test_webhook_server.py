@@ -25,6 +25,8 @@ from failreason._webhook import sign_delivery
 from failreason._webhook_cli import job_command, job_runner
 from failreason._webhook_server import PATH, Intake, JobWorker, create_app
 from failreason.testing import Sandbox
+from tests.connectors import CONNECTORS
+from tests.connectors.run import CONFIGURED, Connector
 from tests.runner_support import TOKEN, Ledger, events, pleo_on
 
 SECRET = "whsec_" + base64.b64encode(b"the intake's signing key, 32 by.").decode()
@@ -431,3 +433,45 @@ def test_the_command_runs_each_delivered_job_in_a_child_process(tmp_path: Path) 
         child.wait()
         if child.stderr is not None:
             child.stderr.close()
+
+
+def test_the_command_runs_failreason_run_for_each_delivered_job(tmp_path: Path) -> None:
+    """`failreason webhook -- <failreason run options>`: the job exported by a sh connector."""
+    probe = listen("127.0.0.1", 0)
+    port = probe.getsockname()[1]
+    probe.close()  # the intake takes this port; the sandbox must know it before it starts
+    hook = f"http://127.0.0.1:{port}{PATH}"
+    with Sandbox(webhook_url=hook, webhook_secret=SECRET) as pleo:
+        program = Connector(CONNECTORS["sh"], pleo, tmp_path)
+        run_options = ["--entry-command", program.command, "--config", program.config(CONFIGURED)]
+        command = [sys.executable, "-m", "failreason", "webhook", "--port", str(port)]
+        env = program.env(HOOK_SECRET=SECRET)
+        command += ["--secret-env", "HOOK_SECRET", "--", *run_options]
+        child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            assert child.stderr is not None
+            assert "listening on" in child.stderr.readline()
+            job_id, entries = pleo.create_job(3, start=False)
+            wait_for(lambda: pleo.job(job_id).status == "completed", timeout=60)
+            child.send_signal(signal.SIGTERM)
+            assert child.wait(timeout=30) == -signal.SIGTERM
+            said = child.stderr.read()
+        finally:
+            child.kill()
+            child.wait()
+            if child.stderr is not None:
+                child.stderr.close()
+        assert [event.event for event in pleo.events(job_id)] == ["started", "completed"]
+        assert {item.external_id for item in pleo.items(job_id)} == {f"AS-{e}" for e in entries}
+    assert f"job {job_id}: done" in said
+    assert "Traceback" not in said
+
+
+def test_failreason_run_options_are_checked_before_listening(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PLEO_WEBHOOK_SECRET", SECRET)
+    with pytest.raises(SystemExit) as stopped:
+        main(["webhook", "--port", "0", "--", "--entry-command", "true", "--workers", "none"])
+    assert stopped.value.code == 2
+    assert "--workers" in capsys.readouterr().err

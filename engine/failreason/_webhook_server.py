@@ -54,8 +54,14 @@ MAX_WAITING = 1000  # job ids waiting for the worker; more are answered 503 and 
 OnJob = Callable[[str], None]
 
 
+_LOG_LOCK = threading.Lock()
+
+
 def log(text: str) -> None:
-    print(escaped(f"failreason webhook: {text}"), file=sys.stderr, flush=True)
+    """One line on stderr, written whole: the worker and the server both log."""
+    with _LOG_LOCK:
+        sys.stderr.write(escaped(f"failreason webhook: {text}") + "\n")
+        sys.stderr.flush()
 
 
 class JobWorker:
