@@ -131,7 +131,7 @@ class JobWorker:
             self._on_job(job_id)
         except Exception as exc:  # the worker outlives any one job
             told = str(exc) if isinstance(exc, FailreasonError) else f"{type(exc).__name__}: {exc}"
-            self._say(f"job {job_id}: not finished here: {told}")
+            self._say(f"job {job_id}: {told}")
         else:
             self._say(f"job {job_id}: done")
 
