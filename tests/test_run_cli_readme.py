@@ -27,6 +27,11 @@ def test_the_readme_connector_is_under_25_lines() -> None:
     assert len(EXAMPLE.read_text(encoding="utf-8").splitlines()) < 25
 
 
+def test_the_readme_shows_the_connector_the_tests_run() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"```js\n{EXAMPLE.read_text(encoding='utf-8')}```" in readme
+
+
 def run(pleo: Sandbox, erp_url: str, tmp_path: Path, *args: str) -> tuple[int, dict[str, Any]]:
     config = tmp_path / "connector.json"
     config.write_text(json.dumps(CONFIGURED))
