@@ -72,7 +72,7 @@ class JobWorker:
     ) -> None:
         self._on_job, self._say = on_job, say
         self._queue: queue.Queue[str | None] = queue.Queue()
-        self._waiting: list[str] = []
+        self._waiting: dict[str, None] = {}  # in order of arrival
         self._running: str | None = None
         self._max_waiting = max_waiting
         self._lock = threading.Lock()
@@ -92,7 +92,7 @@ class JobWorker:
                 return False
             if len(self._waiting) >= self._max_waiting:
                 raise queue.Full
-            self._waiting.append(job_id)
+            self._waiting[job_id] = None
         self._queue.put(job_id)
         return True
 
@@ -105,7 +105,7 @@ class JobWorker:
         """Let the job running finish, drop the ones waiting (still ``pending`` in Pleo, for
         the next delivery or run), and stop the thread."""
         with self._lock:
-            dropped, self._waiting = list(self._waiting), []
+            dropped, self._waiting = list(self._waiting), {}
         if dropped:
             self._say(f"stopping: {len(dropped)} job(s) not started: {', '.join(dropped)}")
         self._queue.put(None)
@@ -117,7 +117,7 @@ class JobWorker:
             with self._lock:
                 if job_id not in self._waiting:
                     continue  # dropped by close()
-                self._waiting.remove(job_id)
+                del self._waiting[job_id]
                 self._running = job_id
             try:
                 self._run(job_id)
