@@ -3,6 +3,7 @@ the sandbox, running a program or ``failreason run`` for each delivered job."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,6 +36,18 @@ def test_a_job_command_that_fails_raises_with_its_exit_status() -> None:
     run_job = job_runner([sys.executable, "-c", "raise SystemExit(3)"])
     with pytest.raises(failreason.FailreasonError, match="exited with status 3"):
         run_job("job-1")
+
+
+def test_the_job_command_does_not_get_the_webhook_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    seen = tmp_path / "environment.json"
+    dump = "import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))"
+    job_runner([sys.executable, "-c", dump, str(seen)], hidden=["HOOK_SECRET"])("job-1")
+    environment = json.loads(seen.read_text())
+    assert environment["FAILREASON_JOB_ID"] == "job-1"
+    assert "HOOK_SECRET" not in environment
 
 
 @pytest.mark.parametrize(

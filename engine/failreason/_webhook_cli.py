@@ -80,7 +80,8 @@ def _webhook(args: argparse.Namespace, out: IO[str]) -> int:
         )
     if words[0].startswith("-"):
         _check_run_options(words)
-    intake = Intake(_secrets(args.secret_env), job_runner(words), tolerance=args.tolerance)
+    run_job = job_runner(words, hidden=(args.secret_env,))
+    intake = Intake(_secrets(args.secret_env), run_job, tolerance=args.tolerance)
     listener = listen(args.host, args.port)
     host, port = listener.getsockname()[:2]
     log(f"listening on http://{host}:{port}{PATH}")
@@ -117,11 +118,13 @@ def job_command(words: Sequence[str], job_id: str) -> list[str]:
     return [word.replace(JOB_PLACEHOLDER, job_id) for word in words]
 
 
-def job_runner(words: Sequence[str]) -> Callable[[str], None]:
-    """``run_job(job_id)``: the job's child process, waited for; a failure raises."""
+def job_runner(words: Sequence[str], hidden: Sequence[str] = ()) -> Callable[[str], None]:
+    """``run_job(job_id)``: the job's child process, waited for; a failure raises. The
+    variables named in ``hidden`` (the webhook secret's) are not passed on to it."""
 
     def run_job(job_id: str) -> None:
-        environment = {**os.environ, JOB_VARIABLE: job_id}
+        environment = {k: v for k, v in os.environ.items() if k not in hidden}
+        environment[JOB_VARIABLE] = job_id
         finished = subprocess.run(job_command(words, job_id), env=environment, check=False)  # noqa: S603
         if finished.returncode != 0:
             code = finished.returncode
