@@ -65,6 +65,7 @@ _COMMAND_MODULES = (
     "_demo",
     "_author_cli",
     "_serve_cli",
+    "_webhook_cli",
 )
 _OWN_COMMANDS = frozenset(
     {"classify", "explain", "lint", "test", "score", "schema", "rules", "show"}

@@ -168,6 +168,18 @@ TEXTS: dict[str, Help] = {
         "taken); 130 Ctrl-C. SIGTERM: the requests in flight are answered, then the process "
         "ends by that signal, as process managers expect.",
     ),
+    "webhook": Help(
+        "Receive Pleo's export-job.created webhook on POST /webhooks/pleo, check its "
+        "signature (webhook-id, webhook-timestamp, webhook-signature; HMAC-SHA256 with the "
+        "subscription's whsec_ secret) and run each job, one at a time, in a child process; "
+        "GET /healthz. Needs pip install 'failreason[webhook]'.",
+        "HTTP deliveries from Pleo; the secret in PLEO_WEBHOOK_SECRET (or --secret-env NAME). "
+        "After --: failreason run options, run as `failreason run --job-id ID ...`, or a "
+        "program and its arguments with {job} for the job id (also in FAILREASON_JOB_ID).",
+        "failreason webhook --port 8088 -- --entry-command 'node post-entry.js'",
+        "0 stopped; 2 could not run (no or unusable secret, nothing after --, without the "
+        "webhook extra, the port taken); 130 Ctrl-C. SIGTERM: the job running finishes first.",
+    ),
     "demo": Help(
         "Run an export job end to end on this machine: the export runner between an "
         "in-process sandbox Pleo and a fake accounting system that refuses some entries with "

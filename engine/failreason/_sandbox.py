@@ -12,7 +12,9 @@ connection: ``GET``/``POST /v3/export-jobs``, ``GET /v3/export-jobs/{jobId}``, `
 ``warnings=True`` reports stricter checks in the log instead. ``contract=True`` checks every
 request and answer against the contract (``_sandbox_contract.py``). Two options bring back
 what earlier versions did: ``accept_seed_job_type`` (the seed's job type on events) and
-``legacy_item_errors`` (``EXPORT_ITEM_ALREADY_FINAL``). Authentication: ``Authorization:
+``legacy_item_errors`` (``EXPORT_ITEM_ALREADY_FINAL``). ``webhook_url`` and ``webhook_secret``
+announce each job created with a signed ``export-job.created`` (``_sandbox_webhooks.py``).
+Authentication: ``Authorization:
 Bearer <token>``, or HTTP Basic with the API key as user name and an empty password;
 anything else is 401 ``UNAUTHORIZED``. With neither a token nor an API key configured, every
 request is let in. ``/v3`` requests may get a fault from the ``FaultPlan``
@@ -59,6 +61,7 @@ from failreason._sandbox_faults import ANSWERING_KINDS, FaultPlan
 from failreason._sandbox_model import DEFAULT_EXPIRY_SECONDS, ApiError, Clock, Event, Item, Job
 from failreason._sandbox_server import MAX_BODY_BYTES, _Server
 from failreason._sandbox_state import SandboxState
+from failreason._sandbox_webhooks import webhook_sender
 from failreason._sandbox_wire import (
     _EXPORT_ITEMS,
     _ITEMS,
@@ -127,8 +130,11 @@ class Sandbox:
         warnings: bool = False,
         accept_seed_job_type: bool = False,
         legacy_item_errors: bool = False,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self._address = (host, port)
+        self._webhooks = webhook_sender(webhook_url, webhook_secret)  # _sandbox_webhooks.py
         watches = active_watches()
         self._watches: tuple[ContractWatch, ...] = watches if contract is not False else ()
         self._contract = bool(contract) or (bool(watches) and contract is None)
@@ -173,6 +179,8 @@ class Sandbox:
         server.server_close()
         thread.join()
         self._server = self._thread = None
+        if self._webhooks is not None:
+            self._webhooks.close()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -211,7 +219,12 @@ class Sandbox:
             job = self._state.create_job(
                 ids, start=start, vendor_based_bookkeeping=vendor_based_bookkeeping, data=data
             )
+            self._announce(job.id)
             return job.id, tuple(item.accounting_entry_id for item in self._state.items(job.id))
+
+    def _announce(self, job_id: str) -> None:
+        if self._webhooks is not None:  # delivered from its own thread, never waited for here
+            self._webhooks.job_created(self._state.job_json(job_id))
 
     def job(self, job_id: str) -> Job:
         with self._lock:
@@ -333,6 +346,7 @@ class Sandbox:
             return _json(200, self._state.list_jobs(query)), None
         if url.path == _JOBS:
             job = self._state.create_job_from_api(_json_body(headers, body))
+            self._announce(job.id)
             return _json(201, {"data": self._state.job_json(job.id)}), None
         if url.path == _EXPORT_ITEMS:
             return _json(200, self._state.export_items(query)), None
