@@ -243,6 +243,11 @@ def finish(summary: RunSummary, outcome: ReportOutcome) -> RunSummary:
     return summary
 
 
+def no_job() -> RunSummary:
+    """The summary of a run that found nothing to export."""
+    return RunSummary("no_job", message="no export job waits to be exported")
+
+
 def taken(job_id: str) -> RunSummary:
     """The summary of a run that found another worker on the job."""
     message = f"export job {job_id} was started by another worker; this run leaves it to them"
