@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import failreason
-from failreason._fake_accounting import (
+from failreason._fake_accounting_outcomes import (
     SYSTEM_HEADER,
     Answer,
     Outcome,
