@@ -8,7 +8,8 @@ A JSON or YAML mapping with ``ExportConfiguration``'s fields by their own names:
     default_expense_account: "4000"       # optional: for lines without an account
     default_expense_account_name: Default expense
 
-Numbers are read as the text they spell (account codes are often written bare in YAML).
+Numbers are read as the text they spell: account codes are often written bare, and YAML
+would read ``0400`` as the octal number 256.
 A problem names the file, the line where it can, and the field.
 """
 
@@ -26,6 +27,18 @@ from failreason._errors import FailreasonError
 from failreason._prechecks import ExportConfiguration
 from failreason._terminal import escaped
 
+
+class _CodesAsText(yaml.SafeLoader):
+    """YAML's safe loader, reading bare numbers as the text written (``0400`` stays
+    ``"0400"``, not 256)."""
+
+
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_CodesAsText.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag not in _NUMBER_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 _MAPPINGS = ("journals", "accounts", "expense_accounts")
 _TEXTS = ("default_expense_account", "default_expense_account_name")
 FIELDS = (*_MAPPINGS, *_TEXTS)
@@ -37,7 +50,10 @@ def read_configuration(name: str) -> ExportConfiguration:
     text = path.read_text(encoding="utf-8")  # OSError: the command says it cannot read it
     shown = escaped(name)
     try:
-        document = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        if path.suffix.lower() == ".json":
+            document = json.loads(text)
+        else:
+            document = yaml.load(text, Loader=_CodesAsText)  # noqa: S506 - a SafeLoader
     except json.JSONDecodeError as exc:
         raise FailreasonError(f"{shown}:{exc.lineno}: not JSON: {exc.msg}") from None
     except yaml.YAMLError as exc:
