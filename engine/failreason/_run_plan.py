@@ -1,8 +1,8 @@
-"""What the sync and async export runners decide alike: options, which job, which items,
-what one call of the connector's function came to, and the run's summary.
+"""The export runners' values and pure helpers: options, the summary and its failures, a
+call's result, the judge that classifies, how the connector's answer and a ``Retry-After``
+are read, which items still need work, and the summaries of runs that end early.
 
-The runners only drive: they call the connector and Pleo. Everything here is pure, so the
-two stay one behaviour.
+``_run_base.RunnerBase`` takes the decisions from these; the runners only drive.
 """
 
 from __future__ import annotations
