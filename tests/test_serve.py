@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 import failreason
 from failreason._cli import main
 from failreason._serve import Service, create_app
 from failreason._serve_cli import listen
+from tests.asgi_support import ServedApp
 
 TOKEN = "test-token-1"
 ENGINE = Path(failreason.__file__).resolve().parent.parent
@@ -45,25 +44,12 @@ rules:
 ACME = {"system": "acme", "status": 400, "body": {"message": "no"}}
 
 
-class Running:
+class Running(ServedApp):
     """A uvicorn server answering for ``service`` on a free loopback port, in a thread."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
-        listener = listen("127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        config = uvicorn.Config(create_app(service), log_level="error", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [listener]})
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.005)
-        self.client = httpx.Client(base_url=self.url, timeout=10)
-
-    def stop(self) -> None:
-        self.client.close()
-        self.server.should_exit = True
-        self.thread.join()
+        super().__init__(create_app(service))
 
 
 def serving(service: Service) -> Iterator[Running]:

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 import failreason
 from failreason._sandbox_webhooks import WebhookSender
-from failreason._serve_cli import listen
 from failreason._webhook import sign_delivery
 from failreason._webhook_server import PATH, Intake, JobWorker, create_app
 from failreason.testing import Sandbox
+from tests.asgi_support import ServedApp
 from tests.runner_support import TOKEN, Ledger, events, pleo_on
 
 SECRET = "whsec_" + base64.b64encode(b"the intake's signing key, 32 by.").decode()
@@ -59,23 +58,11 @@ class Jobs:
                 self.ran.append(job_id)
 
 
-class Running:
+class Running(ServedApp):
     """The intake app served by uvicorn on a free loopback port, in a thread."""
 
     def __init__(self, intake: Intake) -> None:
-        listener = listen("127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        config = uvicorn.Config(create_app(intake), log_level="error", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [listener]})
-        self.thread.start()
-        wait_for(lambda: self.server.started)
-        self.client = httpx.Client(base_url=self.url, timeout=10)
-
-    def stop(self) -> None:
-        self.client.close()
-        self.server.should_exit = True
-        self.thread.join()
+        super().__init__(create_app(intake))
 
 
 @pytest.fixture

@@ -12,10 +12,12 @@ import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from failreason._engine import Engine
 from failreason._outcome import ReportOutcome, default_engine
+from failreason._policy import parse_retry_after
 from failreason._prechecks import ExportConfiguration, precheck
 from failreason._result import Classification
 from failreason._run_types import ExportItem, Failed, Posted, StopRunError
@@ -190,7 +192,7 @@ def posted_of(value: object) -> Posted | Failed:
 
 
 def retry_after(raw: object) -> float | None:
-    """Seconds the accounting system asked to wait (``Retry-After`` in seconds), if it did."""
+    """Seconds the accounting system asked to wait (its ``Retry-After``), if it did."""
     try:
         source = getattr(raw, "response", None) if isinstance(raw, BaseException) else raw
     except RuntimeError:  # httpx raises this for a response it was never given
@@ -200,12 +202,8 @@ def retry_after(raw: object) -> float | None:
     getter = getattr(headers, "get", None)
     if getter is None:
         return None
-    try:
-        value = getter("retry-after") or getter("Retry-After")
-        seconds = float(value) if value is not None else None
-    except (TypeError, ValueError, RuntimeError):
-        return None
-    return seconds if seconds is not None and math.isfinite(seconds) and seconds >= 0 else None
+    value = getter("retry-after") or getter("Retry-After")
+    return parse_retry_after(value, datetime.now(UTC)) if isinstance(value, str) else None
 
 
 def work_to_do(

@@ -15,7 +15,7 @@ for an item whose outcome never reached Pleo (look the entry up by its accountin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -145,7 +145,7 @@ class ExportRunner(RunnerBase):
         else:
             report.failed(done.entry, told)
 
-    def _keep_alive(self, report: Report, running: Any) -> None:
+    def _keep_alive(self, report: Report, running: Iterable[str]) -> None:
         """Send something when nothing was sent for ``keep_alive_every`` seconds."""
         due = self._keep_alive_due(report._state, running)
         if due is True:

@@ -35,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from failreason._asgi_body import bounded_body
 from failreason._engine import Engine
 from failreason._errors import FailreasonError
 from failreason._exits import internal_error
@@ -237,18 +238,11 @@ async def _answered(request: Request, service: Service, handle: Handle) -> Respo
 
 
 async def _body(request: Request, limit: int) -> bytes:
-    too_large = ProblemError(413, "Content Too Large", f"send at most {limit} bytes in one request")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = await bounded_body(request, limit)
+    if body is None:
+        detail = f"send at most {limit} bytes in one request"
+        raise ProblemError(413, "Content Too Large", detail)
+    return body
 
 
 async def _document(body: bytes, handle: Handle) -> Response:

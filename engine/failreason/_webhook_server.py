@@ -35,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from failreason._asgi_body import bounded_body
 from failreason._errors import FailreasonError
 from failreason._jsonl import dumps
 from failreason._terminal import escaped
@@ -206,7 +207,7 @@ def create_app(intake: Intake) -> Starlette:
     """The ASGI application: the worker starts and stops with it."""
 
     async def deliver(request: Request) -> Response:
-        body = await _body(request, intake.max_body)
+        body = await bounded_body(request, intake.max_body)  # the signature covers its bytes
         if body is None:
             detail = f"the body is longer than {intake.max_body} bytes"
             return _answer(413, _problem(413, detail))
@@ -224,15 +225,3 @@ def create_app(intake: Intake) -> Starlette:
 
     routes = [Route(PATH, deliver, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
     return Starlette(routes=routes, lifespan=lifespan)
-
-
-async def _body(request: Request, limit: int) -> bytes | None:
-    """The raw body (the signature covers its exact bytes), or None past ``limit``."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
